@@ -1,0 +1,50 @@
+# Two commands are the contract (see README.md):
+#   make lab   - set up on first use, then open the course in JupyterLab
+#   make test  - set up on first use, then run the whole test suite
+# Everything lives in .venv inside the repository; nothing is installed system-wide
+# except the browser the browser tests drive (see tests/browser/README.md).
+
+PYTHON     ?= python3
+VENV       := .venv
+BIN        := $(CURDIR)/$(VENV)/bin
+STAMP      := $(VENV)/.installed
+LAB_ARGS   ?=
+WORK       ?= work
+PYTEST_ARGS ?=
+
+# JupyterLab refuses to run as root unless told to; containers often run as root.
+ifeq ($(shell id -u),0)
+ROOT_FLAG := --allow-root
+endif
+
+# nbgrader's autograde runs `alembic` from PATH, so the venv's bin must come first.
+RUN := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
+
+.PHONY: lab test env build check-python clean-env
+
+# Students work in work/ (their own copies, never overwritten); lessons/ stays as released.
+lab: env
+	$(RUN) $(BIN)/dlcourse workspace --dir "$(WORK)"
+	$(RUN) $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/$(WORK) $(ROOT_FLAG) $(LAB_ARGS)
+
+test: env
+	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+env: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt autograde/jupyterlab-overrides.json
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "This course needs Python 3.11 or newer; found " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	@# No news or update pop-ups over the course (JupyterLab reads overrides.json from the venv).
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp autograde/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	touch $(STAMP)
+
+# Regenerate the student versions in lessons/ from the instructor sources in solutions/.
+build: env
+	$(RUN) $(BIN)/dlcourse build
+
+clean-env:
+	rm -rf $(VENV)

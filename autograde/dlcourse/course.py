@@ -1,0 +1,87 @@
+"""Course folders and running nbgrader in them."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .paths import SOLUTIONS_DIR
+
+CONFIG_TEMPLATE = '''\
+# A course folder made by dlcourse: grades with the settings of dlcourse/settings.py.
+from dlcourse.settings import configure
+
+configure(
+    get_config(),
+    {root!r},
+    source_dir={source!r},
+    release_dir={release!r},
+    exchange_dir={exchange!r},
+)
+'''
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader command failed; the message holds the end of its log."""
+
+
+def make_course(root, *, source_dir=SOLUTIONS_DIR, release_dir=None, exchange_dir=None):
+    """Create (or update) a course folder at `root` that grades the lessons of `source_dir`.
+
+    release_dir defaults to <root>/release so that a course made for testing
+    or for one class never writes into the repository's lessons/.
+    """
+    root = Path(root).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    release_dir = Path(release_dir or root / "release").resolve()
+    exchange_dir = Path(exchange_dir or root / "exchange").resolve()
+    (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
+        root=str(root), source=str(Path(source_dir).resolve()),
+        release=str(release_dir), exchange=str(exchange_dir)))
+    return root
+
+
+def nbgrader_env(extra=None):
+    """The environment for nbgrader: this interpreter's bin first on PATH (autograde runs `alembic`)."""
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env.update(extra or {})
+    return env
+
+
+def run_nbgrader(course_root, *args, check=True, env=None, timeout=None, stream=False):
+    """Run `nbgrader ARGS` in a course folder; returns the CompletedProcess.
+
+    With check=True a non-zero exit raises NbgraderError with the end of the log.
+    With stream=True the log goes to this process's stderr as it happens.
+    """
+    command = [sys.executable, "-m", "nbgrader", *map(str, args)]
+    proc = subprocess.run(
+        command, cwd=str(course_root), env=nbgrader_env(env), timeout=timeout,
+        stdout=None if stream else subprocess.PIPE, stderr=None if stream else subprocess.STDOUT,
+        text=True, stdin=subprocess.DEVNULL,
+    )
+    if check and proc.returncode != 0:
+        log = (proc.stdout or "").strip().splitlines()[-25:]
+        raise NbgraderError(f"`nbgrader {' '.join(map(str, args))}` failed (exit {proc.returncode}):\n" + "\n".join(log))
+    return proc
+
+
+def nbgrader_api(course_root):
+    """nbgrader's Python API for a course folder, configured by its nbgrader_config.py.
+
+    The same calls the Formgrader makes; cheaper than one `nbgrader` process per step.
+    """
+    from nbgrader.apps import NbGraderAPI
+    from traitlets.config import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
+    return NbGraderAPI(config=config)
+
+
+def api_call(result, what):
+    """Raise NbgraderError if an NbGraderAPI call failed; else return its result."""
+    if not result.get("success"):
+        log = ((result.get("log") or "") + (result.get("error") or "")).strip().splitlines()[-25:]
+        raise NbgraderError(f"{what} failed:\n" + "\n".join(log))
+    return result

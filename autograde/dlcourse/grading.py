@@ -1,0 +1,228 @@
+"""Autograde, feedback and export on a course folder, with a readable summary."""
+
+import csv
+import html
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import notebooks, parallel
+from .course import api_call, nbgrader_api, run_nbgrader
+from .paths import COURSE_ID, lesson_notebook
+from .settings import gradebook_url
+
+
+@dataclass
+class GradeResult:
+    """One student's outcome for one lesson."""
+    student: str
+    status: str  # "graded" or "not graded"
+    score: float = 0.0
+    max_score: float = 0.0
+    needs_manual_grade: bool = False
+    message: str = ""
+    seconds: float = 0.0
+
+
+def _config_value(course, name):
+    """Read a path nbgrader was configured with, by loading the course's config."""
+    from traitlets.config import PyFileConfigLoader
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    return config.CourseDirectory[name]
+
+
+def submitted_students(course, lesson):
+    """Students with a submission folder for the lesson, sorted."""
+    return sorted(p.parent.name for p in Path(course, "submitted").glob(f"*/{lesson}") if p.is_dir())
+
+
+def read_roster(course):
+    """The students listed in <course>/students.csv: [{id, first_name, last_name, email}]."""
+    roster = Path(course, "students.csv")
+    if not roster.exists():
+        return []
+    with open(roster, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    if rows and "id" not in rows[0]:
+        raise ValueError(f"{roster} needs a header row with an 'id' column (and optionally first_name, last_name, email)")
+    students = []
+    for n, row in enumerate(rows, 2):
+        sid = (row.get("id") or "").strip()
+        if not sid:
+            raise ValueError(f"{roster}, line {n}: empty student id")
+        students.append({"id": sid, **{k: (row.get(k) or "").strip() or None
+                                       for k in ("first_name", "last_name", "email")}})
+    return students
+
+
+def import_roster(course):
+    """Add or update the roster's students in the gradebook; returns how many."""
+    students = read_roster(course)
+    if students:
+        with _gradebook(course) as gb:
+            for student in students:
+                gb.update_or_create_student(student["id"], **{k: v for k, v in student.items() if k != "id"})
+    return len(students)
+
+
+def _failure_message(outcome):
+    """The most telling line of nbgrader's report on a submission it could not grade."""
+    lines = [line for line in (outcome.log + "\n" + outcome.error).splitlines() if line.strip()]
+    errors = [line.split("]", 1)[-1].strip() for line in lines if "ERROR" in line or "CRITICAL" in line]
+    last = lines[-1].strip() if lines else "nbgrader could not grade this submission"
+    return (errors[0] if errors else last)[:300]
+
+
+def _gradebook(course):
+    from nbgrader.api import Gradebook
+    return Gradebook(_config_value(course, "db_url") or gradebook_url(course), _course_id(course))
+
+
+def read_scores(course, lesson, students):
+    """{student: (score, max_score, needs_manual_grade)} from the gradebook, for graded submissions."""
+    from nbgrader.api import MissingEntry
+    scores = {}
+    with _gradebook(course) as gb:
+        for student in students:
+            try:
+                sub = gb.find_submission(lesson, student)
+            except MissingEntry:
+                continue
+            scores[student] = (sub.score, sub.max_score, sub.needs_manual_grade)
+    return scores
+
+
+def read_cell_scores(course, lesson, student):
+    """{grade_id: (score, max_score)} of every graded cell of one graded submission."""
+    with _gradebook(course) as gb:
+        sub = gb.find_submission(lesson, student)
+        return {grade.name: (grade.score, grade.max_score) for nb in sub.notebooks for grade in nb.grades}
+
+
+def _course_id(course):
+    try:
+        return _config_value(course, "course_id") or COURSE_ID
+    except Exception:
+        return COURSE_ID
+
+
+def grade(lesson, course, *, students=None, workers=None, on_progress=None):
+    """Autograde every submission of `lesson` in `course` (or only `students`).
+
+    Makes sure the gradebook holds the current source first, so a hidden test
+    fixed after release is used. Submissions are graded in parallel (workers:
+    default one per core). A submission that cannot be graded is reported and
+    never stops the others. on_progress(result, finished, total) is called as
+    each one finishes. Returns a list of GradeResult, sorted by student.
+    """
+    course = Path(course).resolve()
+    api_call(nbgrader_api(course).generate_assignment(lesson, force=True, create=True),
+             f"generate_assignment {lesson} (loading the source into the gradebook)")
+    import_roster(course)
+    everyone = submitted_students(course, lesson)
+    chosen = sorted(set(students)) if students else everyone
+    missing = sorted(set(chosen) - set(everyone))
+    if missing:
+        raise ValueError(f"no submission of {lesson} for: {', '.join(missing)} (looked in {course / 'submitted'})")
+    results = {}
+
+    def finished(outcome, done, total):
+        results[outcome.student] = _result(course, lesson, outcome)
+        if on_progress:
+            on_progress(results[outcome.student], done, total)
+
+    parallel.autograde(course, lesson, chosen, workers=workers, on_done=finished)
+    return [results[s] for s in chosen]
+
+
+def _result(course, lesson, outcome):
+    if outcome.success and Path(course, "autograded", outcome.student, lesson).is_dir():
+        scores = read_scores(course, lesson, [outcome.student])
+        if outcome.student in scores:
+            score, max_score, manual = scores[outcome.student]
+            return GradeResult(outcome.student, "graded", score, max_score, manual, seconds=outcome.seconds)
+    return GradeResult(outcome.student, "not graded", message=_failure_message(outcome), seconds=outcome.seconds)
+
+
+def feedback(lesson, course, *, students=None):
+    """Generate HTML feedback for graded submissions, then check none of it shows a hidden test.
+
+    Returns the list of feedback files written. A file that would show a
+    hidden test is deleted and reported: better no feedback than a leak.
+    """
+    course = Path(course).resolve()
+    args = ["generate_feedback", lesson, "--force"]
+    if students:
+        for s in students:
+            run_nbgrader(course, *args, f"--student={s}")
+    else:
+        run_nbgrader(course, *args)
+    files = sorted(Path(course, "feedback").glob(f"*/{lesson}/*.html"))
+    source = notebooks.read(lesson_notebook(lesson, _config_value(course, "source_directory")))
+    hidden = {line for cell in source.cells
+              for line in notebooks.region_lines(cell.source, notebooks.BEGIN_HIDDEN, notebooks.END_HIDDEN)}
+    for path in files:
+        student = path.parents[1].name
+        # A line the student wrote themselves (the same as one in a hidden test) is no leak.
+        own = submitted_lines(course, student, lesson)
+        text = visible_text(path.read_text(encoding="utf-8"))
+        shown = [line for line in sorted(hidden - own) if " ".join(line.split()) in text]
+        shown += [m.group(0) for m in notebooks.MARKER.finditer(text)]
+        if shown:
+            path.unlink()
+            raise RuntimeError(f"{path} would show hidden tests ({shown[0]!r}); deleted it. "
+                               "Check GenerateFeedback.preprocessors in the course's settings.")
+    return files
+
+
+def submitted_lines(course, student, lesson):
+    """Every stripped source line of a student's submitted notebooks (empty if unreadable)."""
+    lines = set()
+    for nb_path in Path(course, "submitted", student, lesson).glob("*.ipynb"):
+        try:
+            nb = notebooks.read(nb_path)
+        except Exception:
+            continue
+        lines.update(line.strip() for cell in nb.cells for line in cell.source.split("\n"))
+    return lines
+
+
+def visible_text(page):
+    """The text a reader of an HTML page sees, whitespace collapsed (tags and highlighting removed)."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    return " ".join(text.split())
+
+
+def export(course, to=None):
+    """Export every student's scores to CSV and return its path.
+
+    This is nbgrader's export plus a `status` column: "graded", "not graded"
+    (a submission nbgrader could not grade) or "no submission". Rows cover every
+    student in the gradebook, which holds the roster (students.csv) and
+    everyone who submitted anything.
+    """
+    course = Path(course).resolve()
+    import_roster(course)
+    out = Path(to or course / "grades.csv").resolve()
+    run_nbgrader(course, "export", f"--to={out}")
+    rows = read_export(out)
+    for row in rows:
+        student, lesson = row["student_id"], row["assignment"]
+        if not Path(course, "submitted", student, lesson).is_dir():
+            row["status"] = "no submission"
+        elif Path(course, "autograded", student, lesson).is_dir():
+            row["status"] = "graded"
+        else:
+            row["status"] = "not graded"
+    with open(out, "w", newline="") as f:
+        fields = list(rows[0].keys()) if rows else ["assignment", "student_id", "score", "max_score", "status"]
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return out
+
+
+def read_export(path):
+    """The exported CSV as a list of dicts."""
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))

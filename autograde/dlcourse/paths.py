@@ -1,0 +1,27 @@
+"""Where the course's pieces live, and which lessons exist."""
+
+import re
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SOLUTIONS_DIR = REPO_ROOT / "solutions"  # nbgrader's source: full solutions and hidden tests
+LESSONS_DIR = REPO_ROOT / "lessons"  # nbgrader's release: what students get, generated
+COURSE_DIR = REPO_ROOT / "autograde"  # the instructor's nbgrader course folder
+
+COURSE_ID = "dl-from-scratch"
+
+# A lesson id is two digits, a dash and a lower-case slug: "01-perceptron".
+LESSON_ID = re.compile(r"^\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def lesson_ids(solutions_dir=SOLUTIONS_DIR):
+    """The ids of all lessons that have a source folder, in course order."""
+    solutions_dir = Path(solutions_dir)
+    if not solutions_dir.is_dir():
+        return []
+    return sorted(p.name for p in solutions_dir.iterdir() if p.is_dir() and LESSON_ID.match(p.name))
+
+
+def lesson_notebook(lesson_id, base_dir=SOLUTIONS_DIR):
+    """The path of a lesson's notebook: <base>/<id>/<id>.ipynb (one notebook per lesson)."""
+    return Path(base_dir) / lesson_id / f"{lesson_id}.ipynb"

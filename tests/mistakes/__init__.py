@@ -1,0 +1,42 @@
+"""Catalogues of realistic wrong answers and differently written right answers.
+
+One module per lesson, named after it (lesson_01_perceptron.py for
+01-perceptron), with LESSON, MISTAKES and CORRECT. Each entry replaces one
+answer cell of an otherwise perfect submission. The grading pipeline must
+take points off the entry's own test cell for every mistake and give full
+marks for every correct variant (tests/test_mistake_catalogue.py).
+"""
+
+import importlib
+import pkgutil
+import textwrap
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Answer:
+    function: str  # grade_id of the answer cell it replaces (the function's name)
+    why: str  # what the student did, in a few words
+    code: str  # the whole cell
+
+    @property
+    def source(self):
+        return textwrap.dedent(self.code).strip() + "\n"
+
+
+class Mistake(Answer):
+    """A wrong answer: the test cell test_<function> must lose points."""
+
+
+class Correct(Answer):
+    """A right answer written differently: every test cell must give full marks."""
+
+
+def catalogues():
+    """{lesson id: module} for every catalogue in this package."""
+    found = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "LESSON"):
+            found[module.LESSON] = module
+    return dict(sorted(found.items()))

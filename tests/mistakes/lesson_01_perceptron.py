@@ -1,0 +1,247 @@
+"""Lesson 01: mistakes students make with the perceptron, and right answers in other styles."""
+
+from . import Correct, Mistake
+
+LESSON = "01-perceptron"
+
+MISTAKES = [
+    # weighted_sum
+    Mistake("weighted_sum", "forgets the bias", """
+        def weighted_sum(X, w, b):
+            return np.asarray(X) @ np.asarray(w)
+    """),
+    Mistake("weighted_sum", "w @ X: works for one example, not for a batch", """
+        def weighted_sum(X, w, b):
+            return np.dot(w, X) + b
+    """),
+    Mistake("weighted_sum", "sums over the whole batch", """
+        def weighted_sum(X, w, b):
+            return np.sum(X * w) + b
+    """),
+    Mistake("weighted_sum", "adds the bias to every weight", """
+        def weighted_sum(X, w, b):
+            return np.asarray(X) @ (np.asarray(w) + b)
+    """),
+    Mistake("weighted_sum", "loops over rows, so one example breaks", """
+        def weighted_sum(X, w, b):
+            return np.array([row @ w + b for row in X])
+    """),
+    Mistake("weighted_sum", "multiplies X in place", """
+        def weighted_sum(X, w, b):
+            X *= w
+            return X.sum(axis=-1) + b
+    """),
+    # step
+    Mistake("step", "z > 0: zero maps to 0", """
+        def step(z):
+            return (np.asarray(z) > 0).astype(int)
+    """),
+    Mistake("step", "returns booleans", """
+        def step(z):
+            return np.asarray(z) >= 0
+    """),
+    Mistake("step", "returns floats", """
+        def step(z):
+            return np.where(np.asarray(z) >= 0, 1.0, 0.0)
+    """),
+    Mistake("step", "uses the sign function", """
+        def step(z):
+            return np.sign(z).astype(int)
+    """),
+    Mistake("step", "int() only works for one number", """
+        def step(z):
+            return int(z >= 0)
+    """),
+    Mistake("step", "Heaviside with the wrong value at zero", """
+        def step(z):
+            return np.heaviside(z, 0).astype(int)
+    """),
+    # perceptron_predict
+    Mistake("perceptron_predict", "forgets the bias", """
+        def perceptron_predict(X, w, b):
+            return step(np.asarray(X) @ w)
+    """),
+    Mistake("perceptron_predict", "returns the weighted sum", """
+        def perceptron_predict(X, w, b):
+            return weighted_sum(X, w, b)
+    """),
+    Mistake("perceptron_predict", "strict inequality at the boundary", """
+        def perceptron_predict(X, w, b):
+            return (weighted_sum(X, w, b) > 0).astype(int)
+    """),
+    # perceptron_train
+    Mistake("perceptron_train", "never updates the bias", """
+        def perceptron_train(X, y, lr=1.0, epochs=10):
+            X = np.asarray(X, dtype=float)
+            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
+            for _ in range(epochs):
+                errors = 0
+                for x_i, y_i in zip(X, y):
+                    delta = y_i - perceptron_predict(x_i, w, b)
+                    if delta:
+                        w = w + lr * delta * x_i
+                        errors += 1
+                errors_per_epoch.append(errors)
+            return w, b, errors_per_epoch
+    """),
+    Mistake("perceptron_train", "update with the wrong sign", """
+        def perceptron_train(X, y, lr=1.0, epochs=10):
+            X = np.asarray(X, dtype=float)
+            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
+            for _ in range(epochs):
+                errors = 0
+                for x_i, y_i in zip(X, y):
+                    delta = perceptron_predict(x_i, w, b) - y_i
+                    if delta:
+                        w, b = w + lr * delta * x_i, b + lr * delta
+                        errors += 1
+                errors_per_epoch.append(errors)
+            return w, b, errors_per_epoch
+    """),
+    Mistake("perceptron_train", "small random start instead of zeros", """
+        def perceptron_train(X, y, lr=1.0, epochs=10):
+            X = np.asarray(X, dtype=float)
+            w, b, errors_per_epoch = np.random.default_rng(0).normal(0, 0.01, X.shape[1]), 0.0, []
+            for _ in range(epochs):
+                errors = 0
+                for x_i, y_i in zip(X, y):
+                    delta = y_i - perceptron_predict(x_i, w, b)
+                    if delta:
+                        w, b = w + lr * delta * x_i, b + lr * delta
+                        errors += 1
+                errors_per_epoch.append(errors)
+            return w, b, errors_per_epoch
+    """),
+    Mistake("perceptron_train", "shuffles the examples every epoch", """
+        def perceptron_train(X, y, lr=1.0, epochs=10):
+            X = np.asarray(X, dtype=float)
+            rng = np.random.default_rng(0)
+            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
+            for _ in range(epochs):
+                errors = 0
+                for i in rng.permutation(len(X)):
+                    delta = y[i] - perceptron_predict(X[i], w, b)
+                    if delta:
+                        w, b = w + lr * delta * X[i], b + lr * delta
+                        errors += 1
+                errors_per_epoch.append(errors)
+            return w, b, errors_per_epoch
+    """),
+    Mistake("perceptron_train", "counts the errors after each epoch instead of during it", """
+        def perceptron_train(X, y, lr=1.0, epochs=10):
+            X = np.asarray(X, dtype=float)
+            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
+            for _ in range(epochs):
+                for x_i, y_i in zip(X, y):
+                    delta = y_i - perceptron_predict(x_i, w, b)
+                    w, b = w + lr * delta * x_i, b + lr * delta
+                errors_per_epoch.append(int(np.sum(perceptron_predict(X, w, b) != y)))
+            return w, b, errors_per_epoch
+    """),
+    Mistake("perceptron_train", "stops early once an epoch has no mistakes", """
+        def perceptron_train(X, y, lr=1.0, epochs=10):
+            X = np.asarray(X, dtype=float)
+            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
+            for _ in range(epochs):
+                errors = 0
+                for x_i, y_i in zip(X, y):
+                    delta = y_i - perceptron_predict(x_i, w, b)
+                    if delta:
+                        w, b = w + lr * delta * x_i, b + lr * delta
+                        errors += 1
+                errors_per_epoch.append(errors)
+                if errors == 0:
+                    break
+            return w, b, errors_per_epoch
+    """),
+    Mistake("perceptron_train", "one batch update per epoch instead of one per example", """
+        def perceptron_train(X, y, lr=1.0, epochs=10):
+            X = np.asarray(X, dtype=float)
+            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
+            for _ in range(epochs):
+                delta = y - perceptron_predict(X, w, b)
+                w, b = w + lr * delta @ X, b + lr * delta.sum()
+                errors_per_epoch.append(int(np.count_nonzero(delta)))
+            return w, b, errors_per_epoch
+    """),
+    Mistake("perceptron_train", "integer weights from zeros_like(X[0])", """
+        def perceptron_train(X, y, lr=1.0, epochs=10):
+            w, b, errors_per_epoch = np.zeros_like(X[0]), 0, []
+            for _ in range(epochs):
+                errors = 0
+                for x_i, y_i in zip(X, y):
+                    delta = y_i - perceptron_predict(x_i, w, b)
+                    if delta:
+                        w = (w + lr * delta * x_i).astype(w.dtype)
+                        b = b + lr * delta
+                        errors += 1
+                errors_per_epoch.append(errors)
+            return w, b, errors_per_epoch
+    """),
+    Mistake("perceptron_train", "ignores the learning rate", """
+        def perceptron_train(X, y, lr=1.0, epochs=10):
+            X = np.asarray(X, dtype=float)
+            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
+            for _ in range(epochs):
+                errors = 0
+                for x_i, y_i in zip(X, y):
+                    delta = y_i - perceptron_predict(x_i, w, b)
+                    if delta:
+                        w, b = w + delta * x_i, b + delta
+                        errors += 1
+                errors_per_epoch.append(errors)
+            return w, b, errors_per_epoch
+    """),
+    Mistake("perceptron_train", "centres X in place to 'help' training", """
+        def perceptron_train(X, y, lr=1.0, epochs=10):
+            X -= X.mean(axis=0)
+            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
+            for _ in range(epochs):
+                errors = 0
+                for x_i, y_i in zip(X, y):
+                    delta = y_i - perceptron_predict(x_i, w, b)
+                    if delta:
+                        w, b = w + lr * delta * x_i, b + lr * delta
+                        errors += 1
+                errors_per_epoch.append(errors)
+            return w, b, errors_per_epoch
+    """),
+]
+
+CORRECT = [
+    Correct("weighted_sum", "einsum", """
+        def weighted_sum(X, w, b):
+            return np.einsum("...d,d->...", np.asarray(X, dtype=float), np.asarray(w, dtype=float)) + b
+    """),
+    Correct("weighted_sum", "np.dot", """
+        def weighted_sum(X, w, b):
+            return np.dot(X, w) + b
+    """),
+    Correct("step", "Heaviside with 1 at zero", """
+        def step(z):
+            return np.heaviside(z, 1).astype(int)
+    """),
+    Correct("step", "np.where on integers", """
+        def step(z):
+            return np.where(np.asarray(z) >= 0, 1, 0)
+    """),
+    Correct("perceptron_predict", "written out in one expression", """
+        def perceptron_predict(X, w, b):
+            return np.where(np.asarray(X) @ w + b >= 0, 1, 0)
+    """),
+    Correct("perceptron_train", "indices, always-applied update, numpy error counts", """
+        def perceptron_train(X, y, lr=1.0, epochs=10):
+            n, d = np.shape(X)
+            w = np.zeros(d)
+            b = 0.0
+            errors_per_epoch = np.zeros(epochs, dtype=int)
+            for epoch in range(epochs):
+                for i in range(n):
+                    y_hat = 1 if np.dot(X[i], w) + b >= 0 else 0
+                    update = lr * (y[i] - y_hat)
+                    w = w + update * np.asarray(X[i], dtype=float)
+                    b += update
+                    errors_per_epoch[epoch] += int(update != 0)
+            return w, b, errors_per_epoch
+    """),
+]

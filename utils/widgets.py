@@ -1,0 +1,113 @@
+"""Interactive figures: sliders and menus that redraw a matplotlib figure.
+
+Each widget is a `LivePlot`: a set of ipywidgets controls, a draw function
+and an Output area. A change of any control redraws the figure and shows it
+as a PNG, which works the same in JupyterLab, Notebook 7 and VS Code and
+needs no JavaScript beyond ipywidgets. Tests drive the controls directly
+and compare the rendered images.
+"""
+
+import ipywidgets as widgets
+import numpy as np
+from IPython.display import Image, clear_output, display
+from matplotlib.figure import Figure
+
+from . import plots, toy
+
+
+class LivePlot:
+    """A matplotlib figure redrawn whenever one of its controls changes.
+
+    controls: {name: ipywidget with a .value}; draw(fig, **values) draws on
+    the (cleared) figure. If draw raises, the error is shown in place of the
+    figure (for example "implement perceptron_predict first") instead of
+    breaking the widget.
+    """
+
+    def __init__(self, controls, draw, figsize=(6.0, 4.5), dpi=100, caption=None):
+        self.controls = dict(controls)
+        self.draw = draw
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.output = widgets.Output()
+        self.caption = widgets.HTML(caption or "")
+        self.last_png = None
+        self.last_error = None
+        self.renders = 0
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        rows = [widgets.HBox(list(self.controls.values())[i:i + 3]) for i in range(0, len(self.controls), 3)]
+        self.widget = widgets.VBox([*rows, self.caption, self.output])
+        self.redraw()
+
+    def values(self):
+        return {name: control.value for name, control in self.controls.items()}
+
+    def _on_change(self, _change):
+        self.redraw()
+
+    def redraw(self):
+        """Draw with the current control values and show the result."""
+        self.figure.clear()
+        try:
+            self.draw(self.figure, **self.values())
+            self.last_error = None
+            # Twice the pixels, shown at the nominal size: crisp on high-DPI screens.
+            self.last_png = plots.figure_png(self.figure, dpi=2 * self.figure.dpi)
+            shown = Image(data=self.last_png, width=int(self.figure.get_figwidth() * self.figure.dpi))
+        except NotImplementedError as err:
+            self.last_error, self.last_png = err, None
+            shown = widgets.HTML(f"<b>Not yet:</b> {err or 'a function this figure uses is not implemented yet'}. "
+                                 "Implement it above, run its cell, then move a slider.")
+        except Exception as err:  # a student's function may fail in any way
+            self.last_error, self.last_png = err, None
+            shown = widgets.HTML(f"<b>{type(err).__name__}:</b> {err}")
+        self.renders += 1
+        with self.output:
+            clear_output(wait=True)
+            display(shown)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _slider(description, value, lo, hi, step=0.1):
+    return widgets.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
+                               continuous_update=True, readout_format=".1f",
+                               layout=widgets.Layout(width="260px"))
+
+
+def _reference_predict(X, w, b):
+    return (np.asarray(X) @ np.asarray(w) + b >= 0).astype(int)
+
+
+def perceptron_explorer(predict=None, gate="AND", w=(1.0, 1.0), b=-0.5):
+    """Sliders for w1, w2 and b that move a perceptron's decision line over AND / OR / NAND / XOR.
+
+    predict(X, w, b) -> (n,) labels: pass your own perceptron_predict so the
+    shaded regions are computed by your code. Returns the LivePlot.
+    """
+    predict = predict or _reference_predict
+    controls = {
+        "gate": widgets.Dropdown(options=list(toy.GATES), value=gate, description="data",
+                                 layout=widgets.Layout(width="180px")),
+        "w1": _slider("w₁", w[0], -3, 3),
+        "w2": _slider("w₂", w[1], -3, 3),
+        "b": _slider("b", b, -3, 3),
+    }
+
+    def draw(fig, gate, w1, w2, b):
+        X, y = toy.logic_gate(gate)
+        weights = np.array([w1, w2])
+        ax = fig.add_subplot()
+        lims = (-0.6, 1.6)
+        plots.plot_decision_regions(ax, lambda P: predict(P, weights, b), X, y, xlim=lims, ylim=lims,
+                                    resolution=120, class_names=["target 0", "target 1"])
+        plots.plot_linear_boundary(ax, weights, b)
+        correct = int(np.sum(np.asarray(predict(X, weights, b)).ravel() == y))
+        ax.set_title(f"{gate}: {correct} of 4 inputs classified correctly")
+        ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+        fig.tight_layout()
+
+    return LivePlot(controls, draw, figsize=(5.5, 5.0),
+                    caption="Shaded: where the perceptron outputs 1 (orange) or 0 (blue). "
+                            "The arrow is w: it points to the side that outputs 1.")

@@ -133,3 +133,20 @@ def test_widget_shows_a_friendly_message_for_unfinished_code():
     assert isinstance(explorer.last_error, NotImplementedError) and explorer.last_png is None
     explorer.controls["b"].value = 0.5  # still no crash
     assert explorer.renders == 2
+
+
+@pytest.mark.parametrize("name", sorted(toy.DATASETS))
+def test_two_d_datasets_are_seeded_balanced_and_shaped(name):
+    X, y = toy.make_dataset(name, n=101, noise=0.05, seed=1)
+    X2, y2 = toy.make_dataset(name, n=101, noise=0.05, seed=1)
+    assert X.shape == (101, 2) and y.shape == (101,) and set(np.unique(y)) == {0, 1}
+    assert np.array_equal(X, X2) and np.array_equal(y, y2)
+    assert abs(np.sum(y == 1) - np.sum(y == 0)) <= 1
+    assert not np.array_equal(X, toy.make_dataset(name, n=101, noise=0.05, seed=2)[0])
+    # the labels mean what the names say
+    if name == "circles":
+        r = np.linalg.norm(X, axis=1)
+        assert r[y == 0].mean() > r[y == 1].mean() + 0.3
+    if name == "xor":
+        clean, yc = toy.make_dataset(name, n=400, noise=0.0, seed=1)
+        assert np.array_equal(yc, ((clean[:, 0] > 0) != (clean[:, 1] > 0)).astype(int))

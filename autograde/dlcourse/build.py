@@ -96,10 +96,10 @@ def build(lessons=None, *, check=False, lessons_dir=LESSONS_DIR, source_dir=SOLU
     return report
 
 
-def unnormalized_sources(source_dir=SOLUTIONS_DIR):
+def unnormalized_sources(source_dir=SOLUTIONS_DIR, lessons=None):
     """Source notebooks that are not in canonical form (outputs, stray metadata, unstable ids)."""
     bad = []
-    for lesson in lesson_ids(source_dir):
+    for lesson in lessons or lesson_ids(source_dir):
         path = lesson_notebook(lesson, source_dir)
         before = path.read_bytes()
         nb = notebooks.normalize_source(notebooks.read(path))
@@ -110,9 +110,9 @@ def unnormalized_sources(source_dir=SOLUTIONS_DIR):
     return bad
 
 
-def normalize_sources(source_dir=SOLUTIONS_DIR):
-    """Rewrite every source notebook in canonical form; returns the paths changed."""
-    changed = unnormalized_sources(source_dir)
+def normalize_sources(source_dir=SOLUTIONS_DIR, lessons=None):
+    """Rewrite the source notebooks (default: all) in canonical form; returns the paths changed."""
+    changed = unnormalized_sources(source_dir, lessons)
     for path in changed:
         notebooks.write(notebooks.normalize_source(notebooks.read(path)), path)
     return changed

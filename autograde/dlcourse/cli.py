@@ -32,9 +32,9 @@ def _course(path):
 
 def cmd_build(args):
     if args.normalize:
-        for path in build_mod.normalize_sources():
+        for path in build_mod.normalize_sources(lessons=args.lessons):
             print(f"normalized {path}")
-    bad = build_mod.unnormalized_sources()
+    bad = build_mod.unnormalized_sources(lessons=args.lessons)
     if bad:
         print("These sources are not in canonical form (run `dlcourse build --normalize`):", *bad, sep="\n  ")
         return 1

@@ -1,0 +1,523 @@
+"""Lesson 04: mistakes students make with gradients and autograd, and right answers in other styles.
+
+The `Value` entries are whole classes. They start from one correct class written
+for this catalogue (itself checked as a correct variant) and change one thing,
+so each entry's difference from it is exactly the mistake named.
+"""
+
+import textwrap
+
+from . import Correct, Mistake
+
+LESSON = "04-backprop"
+
+# A correct Value, written a little differently from the reference solution.
+VALUE = textwrap.dedent('''
+    class Value:
+        def __init__(self, data, _children=(), _op="", label=""):
+            self.data = float(data)
+            self.grad = 0.0
+            self._backward = lambda: None
+            self._prev = tuple(_children)
+            self._op = _op
+            self.label = label
+
+        def __repr__(self):
+            return f"Value(data={self.data:.4g}, grad={self.grad:.4g})"
+
+        @staticmethod
+        def wrap(x):
+            return x if isinstance(x, Value) else Value(x)
+
+        def __add__(self, other):
+            other = Value.wrap(other)
+            out = Value(self.data + other.data, (self, other), "+")
+            def _backward():
+                self.grad += out.grad
+                other.grad += out.grad
+            out._backward = _backward
+            return out
+
+        def __mul__(self, other):
+            other = Value.wrap(other)
+            out = Value(self.data * other.data, (self, other), "*")
+            def _backward():
+                self.grad += other.data * out.grad
+                other.grad += self.data * out.grad
+            out._backward = _backward
+            return out
+
+        def __pow__(self, k):
+            out = Value(self.data ** k, (self,), f"**{k}")
+            def _backward():
+                self.grad += k * self.data ** (k - 1) * out.grad
+            out._backward = _backward
+            return out
+
+        def tanh(self):
+            t = math.tanh(self.data)
+            out = Value(t, (self,), "tanh")
+            def _backward():
+                self.grad += (1 - t * t) * out.grad
+            out._backward = _backward
+            return out
+
+        def relu(self):
+            out = Value(self.data if self.data > 0 else 0.0, (self,), "relu")
+            def _backward():
+                self.grad += (self.data > 0) * out.grad
+            out._backward = _backward
+            return out
+
+        def exp(self):
+            e = math.exp(self.data)
+            out = Value(e, (self,), "exp")
+            def _backward():
+                self.grad += e * out.grad
+            out._backward = _backward
+            return out
+
+        def __neg__(self):
+            return self * -1.0
+
+        def __radd__(self, other):
+            return self + other
+
+        def __sub__(self, other):
+            return self + (-other)
+
+        def __rsub__(self, other):
+            return (-self) + other
+
+        def __rmul__(self, other):
+            return self * other
+
+        def __truediv__(self, other):
+            return self * Value.wrap(other) ** -1
+
+        def __rtruediv__(self, other):
+            return Value.wrap(other) * self ** -1
+
+        def backward(self):
+            order, seen = [], set()
+            def visit(v):
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    for child in v._prev:
+                        visit(child)
+                    order.append(v)
+            visit(self)
+            self.grad = 1.0
+            for v in reversed(order):
+                v._backward()
+''')
+
+
+def value_with(*edits):
+    """VALUE with each (old, new) edit made.
+
+    Lines are matched by their text without indentation, so edits can be written at any
+    indentation; the new lines keep their relative indentation, placed where the old ones were.
+    `old` must match exactly one place.
+    """
+    lines = VALUE.split("\n")
+    for old, new in edits:
+        old_lines = textwrap.dedent(old).strip("\n").split("\n")
+        new_lines = textwrap.dedent(new).strip("\n").split("\n") if new.strip() else []
+        width = len(old_lines)
+        hits = [i for i in range(len(lines) - width + 1)
+                if all(lines[i + k].strip() == old_lines[k].strip() for k in range(width))]
+        assert len(hits) == 1, f"catalogue edit matches {len(hits)} places, not one: {old_lines}"
+        i = hits[0]
+        base = len(lines[i]) - len(lines[i].lstrip()) - (len(old_lines[0]) - len(old_lines[0].lstrip()))
+        lines[i:i + width] = [" " * base + line if line.strip() else "" for line in new_lines]
+    return "\n".join(lines)
+
+
+def indent(block, spaces):
+    return textwrap.indent(textwrap.dedent(block).strip("\n"), " " * spaces)
+
+
+def value_method(name, new_body):
+    """VALUE with method `name` replaced by new_body (a whole def, written at column 0)."""
+    start = VALUE.index(f"    def {name}(")
+    end = VALUE.find("\n    def ", start + 1)
+    end = len(VALUE) if end < 0 else end + 1
+    return VALUE[:start] + indent(new_body, 4) + "\n" + VALUE[end:]
+
+
+MISTAKES = [
+    # numerical_gradient
+    Mistake("numerical_gradient", "forward difference instead of centred", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(x.shape)
+            fx = f(x)
+            for idx in np.ndindex(x.shape):
+                old = x[idx]
+                x[idx] = old + h
+                grad[idx] = (f(x) - fx) / h
+                x[idx] = old
+            return grad
+    """),
+    Mistake("numerical_gradient", "divides by h instead of 2h", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(x.shape)
+            for idx in np.ndindex(x.shape):
+                old = x[idx]
+                x[idx] = old + h
+                fp = f(x)
+                x[idx] = old - h
+                fm = f(x)
+                x[idx] = old
+                grad[idx] = (fp - fm) / h
+            return grad
+    """),
+    Mistake("numerical_gradient", "restores x by adding and subtracting h (last digits drift)", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(x.shape)
+            for idx in np.ndindex(x.shape):
+                x[idx] += h
+                fp = f(x)
+                x[idx] -= 2 * h
+                fm = f(x)
+                x[idx] += h
+                grad[idx] = (fp - fm) / (2 * h)
+            return grad
+    """),
+    Mistake("numerical_gradient", "never puts the old value back", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(x.shape)
+            for idx in np.ndindex(x.shape):
+                old = x[idx]
+                x[idx] = old + h
+                fp = f(x)
+                x[idx] = old - h
+                fm = f(x)
+                grad[idx] = (fp - fm) / (2 * h)
+            return grad
+    """),
+    Mistake("numerical_gradient", "nudges copies, so f reading x through a closure sees nothing", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(x.shape)
+            for idx in np.ndindex(x.shape):
+                xp, xm = x.copy(), x.copy()
+                xp[idx] += h
+                xm[idx] -= h
+                grad[idx] = (f(xp) - f(xm)) / (2 * h)
+            return grad
+    """),
+    Mistake("numerical_gradient", "loops over range(len(x)): nudges whole rows of a matrix", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(x.shape)
+            for i in range(len(x)):
+                old = x[i].copy()
+                x[i] = old + h
+                fp = f(x)
+                x[i] = old - h
+                fm = f(x)
+                x[i] = old
+                grad[i] = (fp - fm) / (2 * h)
+            return grad
+    """),
+    Mistake("numerical_gradient", "ignores the h that is passed in", """
+        def numerical_gradient(f, x, h=1e-5):
+            step = 1e-5
+            grad = np.zeros(x.shape)
+            for idx in np.ndindex(x.shape):
+                old = x[idx]
+                x[idx] = old + step
+                fp = f(x)
+                x[idx] = old - step
+                fm = f(x)
+                x[idx] = old
+                grad[idx] = (fp - fm) / (2 * step)
+            return grad
+    """),
+    # relative_error
+    Mistake("relative_error", "a + b below the line instead of |a| + |b|", """
+        def relative_error(a, b):
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+            return float(np.max(np.abs(a - b) / np.maximum(1e-8, a + b)))
+    """),
+    Mistake("relative_error", "the mean over entries instead of the worst", """
+        def relative_error(a, b):
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+            return float(np.mean(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
+    """),
+    Mistake("relative_error", "norms of the whole arrays (CS231n's other formula)", """
+        def relative_error(a, b):
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+            return float(np.linalg.norm(a - b) / max(1e-8, np.linalg.norm(a) + np.linalg.norm(b)))
+    """),
+    Mistake("relative_error", "no floor: two zeros give nan", """
+        def relative_error(a, b):
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+            return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))))
+    """),
+    Mistake("relative_error", "max(|a|, |b|) below the line", """
+        def relative_error(a, b):
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+            return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.maximum(np.abs(a), np.abs(b)))))
+    """),
+    Mistake("relative_error", "relative to a only", """
+        def relative_error(a, b):
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+            return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a))))
+    """),
+    Mistake("relative_error", "returns the array of errors, not the worst one", """
+        def relative_error(a, b):
+            a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+            return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
+    """),
+    # neuron_forward_backward
+    Mistake("neuron_forward_backward", "forgets the sigmoid's slope", """
+        def neuron_forward_backward(x, w, b, y):
+            a = 1 / (1 + np.exp(-(x @ w + b)))
+            dz = a - y
+            return 0.5 * (a - y) ** 2, dz * x, dz
+    """),
+    Mistake("neuron_forward_backward", "sigmoid slope taken at a instead of z", """
+        def neuron_forward_backward(x, w, b, y):
+            sig = lambda t: 1 / (1 + np.exp(-t))
+            a = sig(x @ w + b)
+            dz = (a - y) * sig(a) * (1 - sig(a))
+            return 0.5 * (a - y) ** 2, dz * x, dz
+    """),
+    Mistake("neuron_forward_backward", "gradient with the wrong sign (y - a)", """
+        def neuron_forward_backward(x, w, b, y):
+            a = 1 / (1 + np.exp(-(x @ w + b)))
+            dz = (y - a) * a * (1 - a)
+            return 0.5 * (a - y) ** 2, dz * x, dz
+    """),
+    Mistake("neuron_forward_backward", "dw uses the weights instead of the inputs", """
+        def neuron_forward_backward(x, w, b, y):
+            a = 1 / (1 + np.exp(-(x @ w + b)))
+            dz = (a - y) * a * (1 - a)
+            return 0.5 * (a - y) ** 2, dz * w, dz
+    """),
+    Mistake("neuron_forward_backward", "loss without the 1/2 (gradients doubled to match)", """
+        def neuron_forward_backward(x, w, b, y):
+            a = 1 / (1 + np.exp(-(x @ w + b)))
+            dz = 2 * (a - y) * a * (1 - a)
+            return (a - y) ** 2, dz * x, dz
+    """),
+    Mistake("neuron_forward_backward", "db summed like dw", """
+        def neuron_forward_backward(x, w, b, y):
+            a = 1 / (1 + np.exp(-(x @ w + b)))
+            dz = (a - y) * a * (1 - a)
+            return 0.5 * (a - y) ** 2, dz * x, np.sum(dz * x)
+    """),
+    Mistake("neuron_forward_backward", "x as a row matrix: dw comes out (1, d)", """
+        def neuron_forward_backward(x, w, b, y):
+            x = np.reshape(x, (1, -1))
+            a = 1 / (1 + np.exp(-(x @ w + b)))
+            dz = (a - y) * a * (1 - a)
+            return float(0.5 * (a - y) ** 2), dz * x, float(dz)
+    """),
+    # Value
+    Mistake("Value", "gradients overwritten (=) instead of accumulated (+=)", value_with(
+        ("""
+                def _backward():
+                    self.grad += other.data * out.grad
+                    other.grad += self.data * out.grad
+        """, """
+                def _backward():
+                    self.grad = other.data * out.grad
+                    other.grad = self.data * out.grad
+        """))),
+    Mistake("Value", "topological order not reversed: inputs first", value_with(
+        ("            for v in reversed(order):", "            for v in order:"))),
+    Mistake("Value", "no topological sort: recursion down from the output", value_method("backward", """
+        def backward(self):
+            self.grad = 1.0
+            def send(v):
+                v._backward()
+                for child in v._prev:
+                    send(child)
+            send(self)
+    """)),
+    Mistake("Value", "breadth-first order from the output instead of topological", value_method("backward", """
+        def backward(self):
+            self.grad = 1.0
+            queue, seen = [self], {id(self)}
+            while queue:
+                v = queue.pop(0)
+                v._backward()
+                for child in v._prev:
+                    if id(child) not in seen:
+                        seen.add(id(child))
+                        queue.append(child)
+    """)),
+    Mistake("Value", "forgets to start with grad = 1 at the output", value_with(
+        ("            self.grad = 1.0\n            for v in reversed(order):", "            for v in reversed(order):"))),
+    Mistake("Value", "__rmul__ missing: 2 * x fails", value_with(
+        ("""
+            def __rmul__(self, other):
+                return self * other
+        """, ""))),
+    Mistake("Value", "__radd__ missing: 1 + x fails", value_with(
+        ("""
+            def __radd__(self, other):
+                return self + other
+        """, ""))),
+    Mistake("Value", "__rsub__ computes self - other", value_with(
+        ("                return (-self) + other", "                return self - other"))),
+    Mistake("Value", "__rtruediv__ computes self / other", value_with(
+        ("                return Value.wrap(other) * self ** -1", "                return self * Value.wrap(other) ** -1"))),
+    Mistake("Value", "negation makes a new leaf, cutting the graph", value_with(
+        ("                return self * -1.0", "                return Value(-self.data)"))),
+    Mistake("Value", "power rule k * x**k", value_with(
+        ("                self.grad += k * self.data ** (k - 1) * out.grad", "                self.grad += k * self.data ** k * out.grad"))),
+    Mistake("Value", "tanh slope uses the input instead of the output", value_with(
+        ("                self.grad += (1 - t * t) * out.grad", "                self.grad += (1 - self.data ** 2) * out.grad"))),
+    Mistake("Value", "tanh from exponentials: overflows for large inputs", value_with(
+        ("            t = math.tanh(self.data)", "            t = (math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1)"))),
+    Mistake("Value", "relu slope 1 at 0", value_with(
+        ("                self.grad += (self.data > 0) * out.grad", "                self.grad += (self.data >= 0) * out.grad"))),
+    Mistake("Value", "exp slope uses the input", value_with(
+        ("                self.grad += e * out.grad", "                self.grad += self.data * out.grad"))),
+    Mistake("Value", "multiplication sends each input its own value", value_with(
+        ("""
+                    self.grad += other.data * out.grad
+                    other.grad += self.data * out.grad
+        """, """
+                    self.grad += self.data * out.grad
+                    other.grad += other.data * out.grad
+        """))),
+    Mistake("Value", "addition changes self in place and returns it", value_method("__add__", """
+        def __add__(self, other):
+            other = Value.wrap(other)
+            self.data += other.data
+            return self
+    """)),
+    Mistake("Value", "division with its own backward rule, wrong sign for the divisor", value_method("__truediv__", """
+        def __truediv__(self, other):
+            other = Value.wrap(other)
+            out = Value(self.data / other.data, (self, other), "/")
+            def _backward():
+                self.grad += out.grad / other.data
+                other.grad += self.data / other.data ** 2 * out.grad
+            out._backward = _backward
+            return out
+    """)),
+    Mistake("Value", "topological sort without a visited set: shared nodes run twice", value_method("backward", """
+        def backward(self):
+            order = []
+            def visit(v):
+                for child in v._prev:
+                    visit(child)
+                order.append(v)
+            visit(self)
+            self.grad = 1.0
+            for v in reversed(order):
+                v._backward()
+    """)),
+]
+
+CORRECT = [
+    Correct("numerical_gradient", "flat view (np.nditer-free), in-place on x", """
+        def numerical_gradient(f, x, h=1e-5):
+            flat = x.reshape(-1)  # a view: writing into it changes x
+            grad = np.empty(flat.size)
+            for i in range(flat.size):
+                keep = flat[i]
+                flat[i] = keep + h
+                up = f(x)
+                flat[i] = keep - h
+                down = f(x)
+                flat[i] = keep
+                grad[i] = (up - down) / (2 * h)
+            return grad.reshape(x.shape)
+    """),
+    Correct("numerical_gradient", "np.nditer with multi_index", """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros_like(x, dtype=float)
+            it = np.nditer(x, flags=["multi_index"])
+            while not it.finished:
+                i = it.multi_index
+                old = float(x[i])
+                x[i] = old + h
+                fxph = f(x)
+                x[i] = old - h
+                fxmh = f(x)
+                x[i] = old
+                grad[i] = (fxph - fxmh) / (2 * h)
+                it.iternext()
+            return grad
+    """),
+    Correct("relative_error", "written with Python's max and explicit abs", """
+        def relative_error(a, b):
+            diff = np.abs(np.subtract(a, b))
+            size = np.abs(a) + np.abs(b)
+            return np.max(diff / np.where(size > 1e-8, size, 1e-8))
+    """),
+    Correct("neuron_forward_backward", "stable sigmoid, named intermediate gradients", """
+        def neuron_forward_backward(x, w, b, y):
+            z = float(np.dot(w, x) + b)
+            a = 1 / (1 + np.exp(-z)) if z >= 0 else np.exp(z) / (1 + np.exp(z))
+            loss = 0.5 * (a - y) ** 2
+            dL_da = a - y
+            da_dz = a * (1 - a)
+            dL_dz = dL_da * da_dz
+            return loss, dL_dz * np.array(x, dtype=float), dL_dz
+    """),
+    Correct("Value", "the catalogue's own class (id-based visited set, wrap helper)", VALUE),
+    Correct("Value", "micrograd style: set of children, data kept as given, iterative topological sort",
+            value_with(
+                ("            self.data = float(data)", "            self.data = data"),
+                ("            self._prev = tuple(_children)", "            self._prev = set(_children)"),
+                ("""
+                def backward(self):
+                    order, seen = [], set()
+                    def visit(v):
+                        if id(v) not in seen:
+                            seen.add(id(v))
+                            for child in v._prev:
+                                visit(child)
+                            order.append(v)
+                    visit(self)
+                """, """
+                def backward(self):
+                    order, seen, stack = [], set(), [(self, False)]
+                    while stack:
+                        v, done = stack.pop()
+                        if done:
+                            order.append(v)
+                        elif v not in seen:
+                            seen.add(v)
+                            stack.append((v, True))
+                            stack.extend((c, False) for c in v._prev if c not in seen)
+                """))),
+    Correct("Value", "subtraction, division and negation with their own backward rules", value_with(
+        ("""
+            def __neg__(self):
+                return self * -1.0
+        """, """
+            def __neg__(self):
+                out = Value(-self.data, (self,), "neg")
+                def _backward():
+                    self.grad -= out.grad
+                out._backward = _backward
+                return out
+        """),
+        ("""
+            def __truediv__(self, other):
+                return self * Value.wrap(other) ** -1
+        """, """
+            def __truediv__(self, other):
+                other = Value.wrap(other)
+                out = Value(self.data / other.data, (self, other), "/")
+                def _backward():
+                    self.grad += out.grad / other.data
+                    other.grad -= self.data / other.data ** 2 * out.grad
+                out._backward = _backward
+                return out
+        """),
+        ("""
+            def __rsub__(self, other):
+                return (-self) + other
+        """, """
+            def __rsub__(self, other):
+                return Value.wrap(other) - self
+        """))),
+]

@@ -1,0 +1,392 @@
+"""Lesson 05: mistakes students make with layers, caches and initialisation, and right answers
+written in other styles."""
+
+from . import Correct, Mistake
+
+LESSON = "05-neural-network"
+
+MISTAKES = [
+    # init_params
+    Mistake("init_params", "scaled by 1 / sqrt(fan_in) (LeCun) instead of sqrt(2 / fan_in)", """
+        def init_params(layer_sizes, seed=0):
+            rng = np.random.default_rng(seed)
+            return [(rng.standard_normal((a, b)) / np.sqrt(a), np.zeros(b))
+                    for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    """),
+    Mistake("init_params", "scaled by the fan-out", """
+        def init_params(layer_sizes, seed=0):
+            rng = np.random.default_rng(seed)
+            return [(rng.standard_normal((a, b)) * np.sqrt(2 / b), np.zeros(b))
+                    for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    """),
+    Mistake("init_params", "Glorot: sqrt(2 / (fan_in + fan_out))", """
+        def init_params(layer_sizes, seed=0):
+            rng = np.random.default_rng(seed)
+            return [(rng.normal(0, np.sqrt(2 / (a + b)), (a, b)), np.zeros(b))
+                    for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    """),
+    Mistake("init_params", "the global np.random, seeded with np.random.seed", """
+        def init_params(layer_sizes, seed=0):
+            np.random.seed(seed)
+            return [(np.random.randn(a, b) * np.sqrt(2 / a), np.zeros(b))
+                    for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    """),
+    Mistake("init_params", "a fresh generator for every layer: equal-shaped layers get equal weights", """
+        def init_params(layer_sizes, seed=0):
+            params = []
+            for a, b in zip(layer_sizes[:-1], layer_sizes[1:]):
+                rng = np.random.default_rng(seed)
+                params.append((rng.standard_normal((a, b)) * np.sqrt(2 / a), np.zeros(b)))
+            return params
+    """),
+    Mistake("init_params", "W stored as (fan_out, fan_in)", """
+        def init_params(layer_sizes, seed=0):
+            rng = np.random.default_rng(seed)
+            return [(rng.standard_normal((b, a)) * np.sqrt(2 / a), np.zeros(b))
+                    for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    """),
+    Mistake("init_params", "uniform in [-sqrt(2/fan_in), sqrt(2/fan_in)]: too narrow by sqrt(3)", """
+        def init_params(layer_sizes, seed=0):
+            rng = np.random.default_rng(seed)
+            return [(rng.uniform(-np.sqrt(2 / a), np.sqrt(2 / a), (a, b)), np.zeros(b))
+                    for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    """),
+    Mistake("init_params", "random biases too", """
+        def init_params(layer_sizes, seed=0):
+            rng = np.random.default_rng(seed)
+            return [(rng.standard_normal((a, b)) * np.sqrt(2 / a), rng.standard_normal(b) * 0.01)
+                    for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    """),
+    Mistake("init_params", "one shared weight value per layer (symmetric)", """
+        def init_params(layer_sizes, seed=0):
+            rng = np.random.default_rng(seed)
+            return [(np.full((a, b), rng.standard_normal() * np.sqrt(2 / a)), np.zeros(b))
+                    for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
+    """),
+    # linear_forward
+    Mistake("linear_forward", "forgets the bias", """
+        def linear_forward(X, W, b):
+            return X @ W, (X, W, b)
+    """),
+    Mistake("linear_forward", "X @ W.T: only works when W is square", """
+        def linear_forward(X, W, b):
+            return X @ W.T + b, (X, W, b)
+    """),
+    Mistake("linear_forward", "bias added along the wrong axis", """
+        def linear_forward(X, W, b):
+            return X @ W + b.reshape(-1, 1)[: X.shape[0]], (X, W, b)
+    """),
+    Mistake("linear_forward", "caches Z instead of (X, W, b)", """
+        def linear_forward(X, W, b):
+            Z = X @ W + b
+            return Z, Z
+    """),
+    Mistake("linear_forward", "caches only (X, W)", """
+        def linear_forward(X, W, b):
+            return X @ W + b, (X, W)
+    """),
+    Mistake("linear_forward", "cache in another order (W, X, b)", """
+        def linear_forward(X, W, b):
+            return X @ W + b, (W, X, b)
+    """),
+    # linear_backward
+    Mistake("linear_backward", "dW transposed: dZ.T @ X", """
+        def linear_backward(dZ, cache):
+            X, W, b = cache
+            return dZ @ W.T, dZ.T @ X, dZ.sum(axis=0)
+    """),
+    Mistake("linear_backward", "db not summed over the batch", """
+        def linear_backward(dZ, cache):
+            X, W, b = cache
+            return dZ @ W.T, X.T @ dZ, dZ
+    """),
+    Mistake("linear_backward", "db averaged over the batch (divides by n twice)", """
+        def linear_backward(dZ, cache):
+            X, W, b = cache
+            return dZ @ W.T, X.T @ dZ, dZ.mean(axis=0)
+    """),
+    Mistake("linear_backward", "dW averaged over the batch again", """
+        def linear_backward(dZ, cache):
+            X, W, b = cache
+            return dZ @ W.T, X.T @ dZ / len(X), dZ.sum(axis=0)
+    """),
+    Mistake("linear_backward", "dX = dZ @ W (not transposed)", """
+        def linear_backward(dZ, cache):
+            X, W, b = cache
+            return dZ @ W, X.T @ dZ, dZ.sum(axis=0)
+    """),
+    Mistake("linear_backward", "db summed over the wrong axis", """
+        def linear_backward(dZ, cache):
+            X, W, b = cache
+            return dZ @ W.T, X.T @ dZ, dZ.sum(axis=1)
+    """),
+    Mistake("linear_backward", "db summed over everything", """
+        def linear_backward(dZ, cache):
+            X, W, b = cache
+            return dZ @ W.T, X.T @ dZ, dZ.sum()
+    """),
+    # relu_forward
+    Mistake("relu_forward", "clips Z in place", """
+        def relu_forward(Z):
+            Z[Z < 0] = 0
+            return Z, Z
+    """),
+    Mistake("relu_forward", "np.max instead of np.maximum", """
+        def relu_forward(Z):
+            return np.max(Z, 0), Z
+    """),
+    Mistake("relu_forward", "returns the mask Z > 0", """
+        def relu_forward(Z):
+            return Z > 0, Z
+    """),
+    Mistake("relu_forward", "drops the cache", """
+        def relu_forward(Z):
+            return np.maximum(Z, 0), None
+    """),
+    Mistake("relu_forward", "np.maximum with out=Z overwrites the input", """
+        def relu_forward(Z):
+            A = np.maximum(Z, 0, out=Z)
+            return A, Z
+    """),
+    # relu_backward
+    Mistake("relu_backward", "slope 1 at Z = 0", """
+        def relu_backward(dA, cache):
+            return dA * (cache >= 0)
+    """),
+    Mistake("relu_backward", "forgets dA: returns the slope only", """
+        def relu_backward(dA, cache):
+            return (cache > 0).astype(float)
+    """),
+    Mistake("relu_backward", "multiplies by Z instead of the slope", """
+        def relu_backward(dA, cache):
+            return dA * np.maximum(cache, 0)
+    """),
+    Mistake("relu_backward", "zeroes dA in place", """
+        def relu_backward(dA, cache):
+            dA[cache <= 0] = 0
+            return dA
+    """),
+    Mistake("relu_backward", "applies ReLU to the gradient", """
+        def relu_backward(dA, cache):
+            return np.maximum(dA, 0)
+    """),
+    # mlp_forward
+    Mistake("mlp_forward", "ReLU after the last layer too", """
+        def mlp_forward(X, params):
+            caches, A = [], X
+            for W, b in params:
+                Z, lc = linear_forward(A, W, b)
+                A, rc = relu_forward(Z)
+                caches.append((lc, rc))
+            return A, caches
+    """),
+    Mistake("mlp_forward", "no ReLU at all", """
+        def mlp_forward(X, params):
+            caches, A = [], X
+            for W, b in params:
+                A, lc = linear_forward(A, W, b)
+                caches.append((lc, None))
+            return A, caches
+    """),
+    Mistake("mlp_forward", "keeps only the last layer's cache", """
+        def mlp_forward(X, params):
+            A = X
+            for i, (W, b) in enumerate(params):
+                Z, lc = linear_forward(A, W, b)
+                if i < len(params) - 1:
+                    A, rc = relu_forward(Z)
+                else:
+                    A, rc = Z, None
+                caches = [(lc, rc)]
+            return A, caches
+    """),
+    Mistake("mlp_forward", "caches only the linear caches", """
+        def mlp_forward(X, params):
+            caches, A = [], X
+            for i, (W, b) in enumerate(params):
+                Z, lc = linear_forward(A, W, b)
+                caches.append(lc)
+                A = Z if i == len(params) - 1 else relu_forward(Z)[0]
+            return A, caches
+    """),
+    Mistake("mlp_forward", "ReLU before each linear layer instead of after", """
+        def mlp_forward(X, params):
+            caches, A = [], X
+            for W, b in params:
+                A, rc = relu_forward(A)
+                Z, lc = linear_forward(A, W, b)
+                caches.append((lc, rc))
+                A = Z
+            return A, caches
+    """),
+    Mistake("mlp_forward", "every layer reads X instead of the previous layer's output", """
+        def mlp_forward(X, params):
+            caches, A = [], X
+            for i, (W, b) in enumerate(params):
+                Z, lc = linear_forward(X, W, b)
+                if i < len(params) - 1:
+                    A, rc = relu_forward(Z)
+                else:
+                    A, rc = Z, None
+                caches.append((lc, rc))
+            return A, caches
+    """),
+    Mistake("mlp_backward", "forgets to reverse the list of gradients", """
+        def mlp_backward(dout, caches):
+            grads, dA = [], dout
+            for lc, rc in reversed(caches):
+                dZ = dA if rc is None else relu_backward(dA, rc)
+                dA, dW, db = linear_backward(dZ, lc)
+                grads.append((dW, db))
+            return grads
+    """),
+    Mistake("mlp_backward", "ReLU undone after the linear part instead of before", """
+        def mlp_backward(dout, caches):
+            grads, dA = [], dout
+            for lc, rc in reversed(caches):
+                dA, dW, db = linear_backward(dA, lc)
+                if rc is not None:
+                    dA = relu_backward(dA, rc)
+                grads.insert(0, (dW, db))
+            return grads
+    """),
+    Mistake("mlp_backward", "skips the ReLU in the backward pass", """
+        def mlp_backward(dout, caches):
+            grads, dA = [], dout
+            for lc, rc in reversed(caches):
+                dA, dW, db = linear_backward(dA, lc)
+                grads.insert(0, (dW, db))
+            return grads
+    """),
+    Mistake("mlp_backward", "divides every gradient by the batch size again", """
+        def mlp_backward(dout, caches):
+            n = len(dout)
+            grads, dA = [], dout
+            for lc, rc in reversed(caches):
+                dZ = dA if rc is None else relu_backward(dA, rc)
+                dA, dW, db = linear_backward(dZ, lc)
+                grads.insert(0, (dW / n, db / n))
+            return grads
+    """),
+    Mistake("mlp_backward", "feeds dout to every layer instead of the layer above's dX", """
+        def mlp_backward(dout, caches):
+            grads = []
+            for lc, rc in reversed(caches):
+                dZ = dout if rc is None else relu_backward(dout, rc)
+                _, dW, db = linear_backward(dZ, lc)
+                grads.insert(0, (dW, db))
+            return grads
+    """),
+    Mistake("mlp_backward", "returns (dX, dW, db) triples", """
+        def mlp_backward(dout, caches):
+            grads, dA = [], dout
+            for lc, rc in reversed(caches):
+                dZ = dA if rc is None else relu_backward(dA, rc)
+                dX, dW, db = linear_backward(dZ, lc)
+                grads.insert(0, (dX, dW, db))
+                dA = dX
+            return grads
+    """),
+    Mistake("sgd_step", "updates the arrays in place (W -= lr * dW)", """
+        def sgd_step(params, grads, lr):
+            for (W, b), (dW, db) in zip(params, grads):
+                W -= lr * dW
+                b -= lr * db
+            return params
+    """),
+    Mistake("sgd_step", "steps uphill (+ lr * dW)", """
+        def sgd_step(params, grads, lr):
+            return [(W + lr * dW, b + lr * db) for (W, b), (dW, db) in zip(params, grads)]
+    """),
+    Mistake("sgd_step", "forgets the biases", """
+        def sgd_step(params, grads, lr):
+            return [(W - lr * dW, b) for (W, b), (dW, _) in zip(params, grads)]
+    """),
+    Mistake("sgd_step", "returns a lazy zip, not a list", """
+        def sgd_step(params, grads, lr):
+            return ((W - lr * dW, b - lr * db) for (W, b), (dW, db) in zip(params, grads))
+    """),
+    Mistake("sgd_step", "updates the biases in place", """
+        def sgd_step(params, grads, lr):
+            new = []
+            for (W, b), (dW, db) in zip(params, grads):
+                b -= lr * db
+                new.append((W - lr * dW, b))
+            return new
+    """),
+]
+
+CORRECT = [
+    Correct("init_params", "rng.normal with scale, explicit loop over indices", """
+        def init_params(layer_sizes, seed=0):
+            rng = np.random.default_rng(seed)
+            params = []
+            for i in range(1, len(layer_sizes)):
+                fan_in, fan_out = layer_sizes[i - 1], layer_sizes[i]
+                params.append((rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out)),
+                               np.zeros(fan_out)))
+            return params
+    """),
+    Correct("init_params", "He-uniform: the same spread from a uniform distribution", """
+        def init_params(layer_sizes, seed=0):
+            rng = np.random.default_rng(seed)
+            limits = [np.sqrt(6.0 / a) for a in layer_sizes[:-1]]
+            return [(rng.uniform(-lim, lim, size=(a, b)), np.zeros(b))
+                    for lim, a, b in zip(limits, layer_sizes[:-1], layer_sizes[1:])]
+    """),
+    Correct("linear_forward", "np.dot, and a cache of copies", """
+        def linear_forward(X, W, b):
+            Z = np.dot(X, W) + b[np.newaxis, :]
+            return Z, (X.copy(), W.copy(), b.copy())
+    """),
+    Correct("linear_backward", "einsum", """
+        def linear_backward(dZ, cache):
+            X, W, b = cache
+            dX = np.einsum("nk,jk->nj", dZ, W)
+            dW = np.einsum("nj,nk->jk", X, dZ)
+            db = np.einsum("nk->k", dZ)
+            return dX, dW, db
+    """),
+    Correct("relu_forward", "np.where, caching the output (A > 0 exactly where Z > 0)", """
+        def relu_forward(Z):
+            A = np.where(Z > 0, Z, 0.0)
+            return A, A
+    """),
+    Correct("relu_backward", "np.where", """
+        def relu_backward(dA, cache):
+            return np.where(cache > 0, dA, 0.0)
+    """),
+    Correct("mlp_forward", "hidden layers in a loop, the output layer after it", """
+        def mlp_forward(X, params):
+            caches = []
+            A = X
+            for W, b in params[:-1]:
+                Z, lin = linear_forward(A, W, b)
+                A, act = relu_forward(Z)
+                caches.append((lin, act))
+            Z, lin = linear_forward(A, *params[-1])
+            caches.append((lin, None))
+            return Z, caches
+    """),
+    Correct("mlp_backward", "index loop and a preallocated list", """
+        def mlp_backward(dout, caches):
+            grads = [None] * len(caches)
+            upstream = dout
+            for i in range(len(caches) - 1, -1, -1):
+                linear_cache, relu_cache = caches[i]
+                if relu_cache is not None:
+                    upstream = relu_backward(upstream, relu_cache)
+                upstream, dW, db = linear_backward(upstream, linear_cache)
+                grads[i] = (dW, db)
+            return grads
+    """),
+    Correct("sgd_step", "explicit loop over layers with np.subtract", """
+        def sgd_step(params, grads, lr):
+            new_params = []
+            for i in range(len(params)):
+                W, b = params[i]
+                dW, db = grads[i]
+                new_params.append((np.subtract(W, lr * dW), np.subtract(b, lr * db)))
+            return new_params
+    """),
+]

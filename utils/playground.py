@@ -1,0 +1,334 @@
+"""A neural-network playground in the spirit of TensorFlow Playground, for lesson 05.
+
+Pick a 2-D data set, its noise and the train/test split; pick the network
+(hidden layers, units, activation) and the training (learning rate, batch
+size); then train step by step or press Play and watch the decision
+boundary and the train and test losses change.
+
+With the ReLU activation the network is the student's own code: the
+`mlp_forward`, `mlp_backward` (and, if given, `init_params` and `sgd_step`)
+passed to `Playground`, with the conventions of the syllabus. The other
+activations (tanh, sigmoid, none) use a small built-in network with the same
+layout, so the choices can be compared.
+
+The widget is a `utils.widgets.LivePlot`: every change redraws a PNG, and a
+failing student function shows its error in place of the figure. Tests drive
+it without a browser: set `controls[...].value`, call `train(steps)` or
+`train_button.click()`, advance `play.value`, and compare `last_png`.
+"""
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+
+from . import plots, toy
+from .widgets import LivePlot
+
+ACTIVATIONS = ("ReLU", "tanh", "sigmoid", "linear")
+LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+BATCH_SIZES = (("1", 1), ("4", 4), ("10", 10), ("30", 30), ("all", 0))  # 0: the whole training set
+# Blue for class 0, orange for class 1, as in every other course figure (Okabe-Ito, colour-blind safe).
+PROBABILITY_CMAP = LinearSegmentedColormap.from_list(
+    "blue_white_orange", [plots.OKABE_ITO["blue"], "#FFFFFF", plots.OKABE_ITO["orange"]])
+
+# Controls whose change starts a new network; learning rate and batch size only change training.
+_STRUCTURAL = ("dataset", "noise", "train_percent", "hidden_layers", "units", "activation", "seed")
+
+
+# ---------------------------------------------------------------------------
+# The loss, and the built-in network used for activations other than ReLU.
+# ---------------------------------------------------------------------------
+
+def logistic_loss(out, y):
+    """Mean binary cross-entropy of the logits `out` and its gradient.
+
+    out: (n, 1) logits (the network's output, no activation); y: (n,) labels 0/1.
+    Returns (loss, dout) with dout of shape (n, 1): the gradient of the mean
+    loss, (sigmoid(out) - y) / n. Stable for logits of any size.
+    """
+    z = np.asarray(out, dtype=float).reshape(len(y), -1)[:, 0]
+    y = np.asarray(y, dtype=float)
+    loss = np.mean(np.logaddexp(0.0, z) - y * z)  # log(1 + e^z) - y z, without overflow
+    p = sigmoid(z)
+    return float(loss), ((p - y) / len(y)).reshape(-1, 1)
+
+
+def sigmoid(z):
+    """1 / (1 + e^-z) without overflow for large |z|."""
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+_ACT = {
+    "ReLU": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float)),
+    "tanh": (np.tanh, lambda z, a: 1.0 - a ** 2),
+    "sigmoid": (sigmoid, lambda z, a: a * (1.0 - a)),
+    "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
+}
+
+
+def builtin_init(layer_sizes, seed=0, activation="ReLU"):
+    """[(W, b)]: W ~ N(0, gain / fan_in) (gain 2 for ReLU, 1 otherwise), b = 0."""
+    rng = np.random.default_rng(seed)
+    gain = 2.0 if activation == "ReLU" else 1.0
+    return [(rng.standard_normal((d_in, d_out)) * np.sqrt(gain / d_in), np.zeros(d_out))
+            for d_in, d_out in zip(layer_sizes[:-1], layer_sizes[1:])]
+
+
+def builtin_forward(X, params, activation="ReLU"):
+    """(out, caches): the activation after every layer but the last."""
+    f = _ACT[activation][0]
+    A, caches = X, []
+    for i, (W, b) in enumerate(params):
+        Z = A @ W + b
+        last = i == len(params) - 1
+        out = Z if last else f(Z)
+        caches.append((A, W, Z, out))
+        A = out
+    return A, caches
+
+
+def builtin_backward(dout, caches, activation="ReLU"):
+    """[(dW, db)] for builtin_forward's caches; dout is the gradient of the mean loss."""
+    slope = _ACT[activation][1]
+    grads, dA = [], dout
+    for i in reversed(range(len(caches))):
+        A, W, Z, out = caches[i]
+        dZ = dA if i == len(caches) - 1 else dA * slope(Z, out)
+        grads.append((A.T @ dZ, dZ.sum(axis=0)))
+        dA = dZ @ W.T
+    return grads[::-1]
+
+
+def builtin_sgd_step(params, grads, lr):
+    return [(W - lr * dW, b - lr * db) for (W, b), (dW, db) in zip(params, grads)]
+
+
+# ---------------------------------------------------------------------------
+# The widget
+# ---------------------------------------------------------------------------
+
+class Playground:
+    """Train a small network on 2-D data and watch it learn.
+
+    mlp_forward(X, params) -> (out, caches) and mlp_backward(dout, caches) ->
+    [(dW, db)]: the student's network (ReLU between layers, none after the
+    last), used when the activation is ReLU. init_params(layer_sizes, seed)
+    and sgd_step(params, grads, lr) are used too when given. Leave any of them
+    None to use the built-in version.
+
+    Attributes after each draw: `step` (updates so far), `history`
+    ({"train": [...], "test": [...]}, the mean losses after 0, 1, 2, ... steps),
+    `params`, `last_png`, `last_error`.
+    """
+
+    def __init__(self, mlp_forward=None, mlp_backward=None, init_params=None, sgd_step=None, *,
+                 dataset="circles", noise=0.1, train_percent=50, hidden_layers=2, units=8,
+                 activation="ReLU", lr=0.3, batch_size=10, seed=0, n_points=300, steps_per_click=50,
+                 steps_per_frame=10, resolution=70):
+        self.student = dict(forward=mlp_forward, backward=mlp_backward, init=init_params, sgd=sgd_step)
+        self.n_points = int(n_points)
+        self.steps_per_click = int(steps_per_click)
+        self.steps_per_frame = int(steps_per_frame)
+        self.resolution = int(resolution)
+        lay = widgets.Layout(width="250px")
+        style = {"description_width": "95px"}
+        self.controls = {
+            "dataset": widgets.Dropdown(options=list(toy.DATASETS), value=dataset, description="data set",
+                                        layout=lay, style=style),
+            "noise": widgets.FloatSlider(value=noise, min=0.0, max=0.5, step=0.05, description="noise",
+                                         readout_format=".2f", continuous_update=False, layout=lay, style=style),
+            "train_percent": widgets.IntSlider(value=train_percent, min=10, max=90, step=10,
+                                               description="train data %", continuous_update=False,
+                                               layout=lay, style=style),
+            "hidden_layers": widgets.IntSlider(value=hidden_layers, min=0, max=4, description="hidden layers",
+                                               continuous_update=False, layout=lay, style=style),
+            "units": widgets.IntSlider(value=units, min=1, max=16, description="units / layer",
+                                       continuous_update=False, layout=lay, style=style),
+            "activation": widgets.Dropdown(options=list(ACTIVATIONS), value=activation,
+                                           description="activation", layout=lay, style=style),
+            "lr": widgets.SelectionSlider(options=list(LEARNING_RATES), value=lr, description="learning rate",
+                                          continuous_update=False, layout=lay, style=style),
+            "batch_size": widgets.Dropdown(options=list(BATCH_SIZES), value=batch_size, description="batch size",
+                                           layout=lay, style=style),
+            "seed": widgets.IntSlider(value=seed, min=0, max=9, description="seed", continuous_update=False,
+                                      layout=lay, style=style),
+        }
+        self.train_button = widgets.Button(description=f"train {self.steps_per_click} steps", icon="forward",
+                                           layout=widgets.Layout(width="150px"))
+        self.reset_button = widgets.Button(description="reset", icon="refresh",
+                                           tooltip="back to step 0, with the same initial weights",
+                                           layout=widgets.Layout(width="100px"))
+        # Play: every tick trains steps_per_frame more steps and redraws.
+        self.play = widgets.Play(value=0, min=0, max=100_000, step=1, interval=500, description="play",
+                                 show_repeat=False)
+        self.train_button.on_click(lambda _b: self.train(self.steps_per_click))
+        self.reset_button.on_click(lambda _b: self.reset())
+        self.play.observe(self._on_tick, names="value")
+
+        self._config = None  # the structural settings the current network was built for
+        self._pending = 0  # steps to train before the next picture
+        self.step = 0
+        self.history = {"train": [], "test": []}
+        self.params = None
+        self.diverged = False
+        self.live = LivePlot(self.controls, self._draw, figsize=(10.5, 4.4), caption=(
+            "Left: the network's probability of class 1 (orange) over the plane; the black line is where it is "
+            "0.5. Filled markers are training points, hollow ones test points. Right: the mean loss on both sets. "
+            "Changing the data or the network starts again; learning rate and batch size apply from the next step. "
+            "With ReLU the network is <i>your</i> code."))
+        self.widget = widgets.VBox([widgets.HBox([self.play, self.train_button, self.reset_button]),
+                                    self.live.widget])
+
+    # -- what a student or a test calls --------------------------------------
+
+    @property
+    def last_png(self):
+        return self.live.last_png
+
+    @property
+    def last_error(self):
+        return self.live.last_error
+
+    def train(self, steps):
+        """Train `steps` more steps, then redraw. Returns self."""
+        self._pending += int(steps)
+        self.live.redraw()
+        return self
+
+    def reset(self):
+        """Back to step 0 with the same data and the same initial weights, then redraw."""
+        self._config = None
+        self._pending = 0
+        self.live.redraw()
+        return self
+
+    def _on_tick(self, change):
+        if change["new"] != change["old"]:
+            self.train(self.steps_per_frame)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # -- the network -----------------------------------------------------------
+
+    def _functions(self, activation):
+        """(init, forward, backward, sgd) for this activation: the student's where given and ReLU."""
+        s = self.student
+        relu = activation == "ReLU"
+        init = s["init"] if relu and s["init"] else (lambda sizes, seed: builtin_init(sizes, seed, activation))
+        forward = s["forward"] if relu and s["forward"] else (lambda X, p: builtin_forward(X, p, activation))
+        backward = s["backward"] if relu and s["backward"] else (lambda d, c: builtin_backward(d, c, activation))
+        sgd = s["sgd"] or builtin_sgd_step
+        return init, forward, backward, sgd
+
+    def _build(self, values):
+        """New data, split and network for the structural settings in `values`."""
+        seed = values["seed"]
+        X, y = toy.make_dataset(values["dataset"], n=self.n_points, noise=values["noise"], seed=seed)
+        order = np.random.default_rng(seed).permutation(len(X))
+        n_train = int(np.clip(round(len(X) * values["train_percent"] / 100), 1, len(X) - 1))
+        self.X_train, self.y_train = X[order[:n_train]], y[order[:n_train]]
+        self.X_test, self.y_test = X[order[n_train:]], y[order[n_train:]]
+        self.layer_sizes = [2] + [values["units"]] * values["hidden_layers"] + [1]
+        self.fns = self._functions(values["activation"])
+        self.step, self.history, self.diverged = 0, {"train": [], "test": []}, False
+        self.params = None
+        self._batches = np.random.default_rng(seed + 1000)  # mini-batch order: reproducible per seed
+        self.params = self.fns[0](list(self.layer_sizes), seed)
+        self._record()
+
+    def _loss(self, X, y):
+        out, _ = self.fns[1](X, self.params)
+        return logistic_loss(out, y)[0]
+
+    def _record(self):
+        self.history["train"].append(self._loss(self.X_train, self.y_train))
+        self.history["test"].append(self._loss(self.X_test, self.y_test))
+
+    def _train(self, steps, lr, batch_size):
+        _, forward, backward, sgd = self.fns
+        n = len(self.X_train)
+        size = n if batch_size in (0, None) or batch_size >= n else batch_size
+        for _ in range(steps):
+            if self.diverged:
+                break
+            idx = self._batches.choice(n, size=size, replace=False) if size < n else np.arange(n)
+            out, caches = forward(self.X_train[idx], self.params)
+            _, dout = logistic_loss(out, self.y_train[idx])
+            self.params = sgd(self.params, backward(dout, caches), lr)
+            self.step += 1
+            self._record()
+            if not np.isfinite(self.history["train"][-1]):
+                self.diverged = True
+                self.play.playing = False
+
+    # -- the picture -------------------------------------------------------------
+
+    def _draw(self, fig, **values):
+        config = tuple(values[k] for k in _STRUCTURAL)
+        if config != self._config:
+            self._config = None  # stays None if building fails, so the next redraw tries again
+            self._build(values)
+            self._config = config
+        steps, self._pending = self._pending, 0
+        if steps:
+            self._train(steps, values["lr"], values["batch_size"])
+        # Fixed margins instead of tight_layout: one layout pass less per frame (the PNG is cropped anyway).
+        ax_map, ax_loss = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1.15, 1], left=0.07, right=0.98,
+                                                              bottom=0.2, top=0.92, wspace=0.22))
+        self._draw_map(ax_map, values)
+        self._draw_losses(ax_loss, values)
+
+    def _draw_map(self, ax, values):
+        X_all = np.vstack([self.X_train, self.X_test])
+        xx, yy, pts = plots.grid_over(X_all, padding=0.4, resolution=self.resolution)
+        out, _ = self.fns[1](pts, self.params)
+        z = np.asarray(out, dtype=float).reshape(len(pts), -1)[:, 0]
+        prob = sigmoid(np.nan_to_num(z)).reshape(xx.shape)
+        ax.contourf(xx, yy, prob, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_CMAP, alpha=0.55,
+                    vmin=0, vmax=1, zorder=0)
+        if prob.min() < 0.5 < prob.max():
+            ax.contour(xx, yy, prob, levels=[0.5], colors="k", linewidths=1.5, zorder=1)
+        for k in (0, 1):
+            colour, marker = plots.CLASS_COLORS[k], plots.CLASS_MARKERS[k]
+            tr = self.X_train[self.y_train == k]
+            te = self.X_test[self.y_test == k]
+            ax.scatter(tr[:, 0], tr[:, 1], s=26, c=colour, marker=marker, edgecolors="white", linewidths=0.6,
+                       label=f"train, class {k}", zorder=3)
+            ax.scatter(te[:, 0], te[:, 1], s=26, facecolors="none", edgecolors=colour, marker=marker,
+                       linewidths=1.2, label=f"test, class {k}", zorder=3)
+        ax.set_xlim(xx.min(), xx.max())
+        ax.set_ylim(yy.min(), yy.max())
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        ax.set_aspect("equal", adjustable="box")
+        ax.grid(False)
+        p_test = sigmoid(np.nan_to_num(np.asarray(self.fns[1](self.X_test, self.params)[0], float).ravel()))
+        acc = np.mean((p_test >= 0.5) == self.y_test)
+        arch = "-".join(map(str, self.layer_sizes))
+        act = values["activation"] if values["hidden_layers"] else "no hidden layer"
+        ax.set_title(f"{values['dataset']}: network {arch} ({act}), test accuracy {acc:.0%}", fontsize=10)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8, ncol=4, handletextpad=0.2,
+                  columnspacing=0.8)
+
+    def _draw_losses(self, ax, values):
+        curves = {"train loss": self.history["train"], "test loss": self.history["test"]}
+        plots.plot_curves(ax, curves, xlabel="training step", ylabel="mean cross-entropy loss", logy=False)
+        train, test = self.history["train"][-1], self.history["test"][-1]
+        if self.diverged:
+            title = f"step {self.step}: diverged, lower the learning rate and reset"
+        else:
+            title = f"step {self.step}: train {train:.3f}, test {test:.3f}"
+        ax.set_title(title, fontsize=10)
+        finite = [v for v in self.history["train"] + self.history["test"] if np.isfinite(v)]
+        ax.set_ylim(0, max(0.8, min(3.0, 1.1 * max(finite, default=1.0))))
+        if self.step == 0:
+            ax.set_xlim(0, 1)
+        plots.integer_ticks(ax, "x")
+
+
+def playground(mlp_forward=None, mlp_backward=None, init_params=None, sgd_step=None, **settings):
+    """A Playground driven by your functions; display it by leaving it last in a cell."""
+    return Playground(mlp_forward, mlp_backward, init_params, sgd_step, **settings)

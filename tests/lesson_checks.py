@@ -1,9 +1,12 @@
 """Helpers the lesson tests share: executing notebooks and reading their graded cells."""
 
 import ast
+import os
+import tempfile
 import time
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
 from dlcourse import notebooks
@@ -16,12 +19,17 @@ def execute(nb, cwd, timeout=120):
     """Run every cell of a notebook in a fresh kernel, as a student's Restart & Run All would.
 
     Returns (executed notebook, [(cell index, error name, message)], seconds).
+    The kernel talks over Unix sockets, not TCP ports: with many kernels starting at
+    once (parallel grading beside the tests) two could otherwise pick the same port.
     """
     nb = nbformat.from_dict(nb)
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(cwd)}})
-    client.execute()
+    with tempfile.TemporaryDirectory(prefix="dlcourse-test-kernel-") as sockets:
+        km = AsyncKernelManager(kernel_name="python3", transport="ipc",
+                                connection_file=os.path.join(sockets, "kernel.json"))
+        client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=True,
+                                resources={"metadata": {"path": str(cwd)}})
+        client.execute()
     errors = [(i, out.ename, out.evalue) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
               for out in cell.get("outputs", []) if out.output_type == "error"]
     return nb, errors, time.perf_counter() - start

@@ -2,11 +2,12 @@
 
 import csv
 import html
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import notebooks, parallel
+from . import notebooks, parallel, repair
 from .course import api_call, nbgrader_api, run_nbgrader
 from .paths import COURSE_ID, lesson_notebook
 from .settings import gradebook_url
@@ -22,6 +23,14 @@ class GradeResult:
     needs_manual_grade: bool = False
     message: str = ""
     seconds: float = 0.0
+    findings: list = field(default_factory=list)  # what the sandbox saw: limits hit, tampering, suspicious code
+    repairs: list = field(default_factory=list)  # what dlcourse.repair fixed in the notebook before grading
+    repair_flags: list = field(default_factory=list)  # answers the repair could not place: worth a look
+
+    @property
+    def flagged(self):
+        """Worth an instructor's look: anything beyond a note about suspicious-looking code."""
+        return any(f["kind"] != "suspicious code" for f in self.findings)
 
 
 def _config_value(course, name):
@@ -119,6 +128,7 @@ def grade(lesson, course, *, students=None, workers=None, on_progress=None):
     api_call(nbgrader_api(course).generate_assignment(lesson, force=True, create=True),
              f"generate_assignment {lesson} (loading the source into the gradebook)")
     import_roster(course)
+    repaired = repair.repair_submissions(course, lesson, students)  # damaged notebooks fixed first (repair.py)
     everyone = submitted_students(course, lesson)
     chosen = sorted(set(students)) if students else everyone
     missing = sorted(set(chosen) - set(everyone))
@@ -127,7 +137,7 @@ def grade(lesson, course, *, students=None, workers=None, on_progress=None):
     results = {}
 
     def finished(outcome, done, total):
-        results[outcome.student] = _result(course, lesson, outcome)
+        results[outcome.student] = repair.annotate(_result(course, lesson, outcome), repaired)
         if on_progress:
             on_progress(results[outcome.student], done, total)
 
@@ -135,13 +145,28 @@ def grade(lesson, course, *, students=None, workers=None, on_progress=None):
     return [results[s] for s in chosen]
 
 
+def read_findings(course, lesson, student):
+    """The sandbox's report on one submission (empty if there is none)."""
+    from .sandbox.execute import GRADING_REPORT
+    findings = []
+    for report in sorted(Path(course, "autograded", student, lesson).glob(f"**/{GRADING_REPORT}")):
+        try:
+            findings += json.loads(report.read_text()).get("findings", [])
+        except (OSError, ValueError):
+            findings.append({"cell": None, "grade_id": None, "kind": "report unreadable", "detail": str(report)})
+    return findings
+
+
 def _result(course, lesson, outcome):
+    findings = read_findings(course, lesson, outcome.student)
     if outcome.success and Path(course, "autograded", outcome.student, lesson).is_dir():
         scores = read_scores(course, lesson, [outcome.student])
         if outcome.student in scores:
             score, max_score, manual = scores[outcome.student]
-            return GradeResult(outcome.student, "graded", score, max_score, manual, seconds=outcome.seconds)
-    return GradeResult(outcome.student, "not graded", message=_failure_message(outcome), seconds=outcome.seconds)
+            return GradeResult(outcome.student, "graded", score, max_score, manual, seconds=outcome.seconds,
+                               findings=findings)
+    return GradeResult(outcome.student, "not graded", message=_failure_message(outcome), seconds=outcome.seconds,
+                       findings=findings)
 
 
 def feedback(lesson, course, *, students=None):
@@ -197,7 +222,8 @@ def export(course, to=None):
     """Export every student's scores to CSV and return its path.
 
     This is nbgrader's export plus a `status` column: "graded", "not graded"
-    (a submission nbgrader could not grade) or "no submission". Rows cover every
+    (a submission nbgrader could not grade) or "no submission", and a `review`
+    column naming what the grading sandbox flagged (limits hit, tampering). Rows cover every
     student in the gradebook, which holds the roster (students.csv) and
     everyone who submitted anything.
     """
@@ -214,8 +240,10 @@ def export(course, to=None):
             row["status"] = "graded"
         else:
             row["status"] = "not graded"
+        kinds = sorted({f["kind"] for f in read_findings(course, lesson, student) if f["kind"] != "suspicious code"})
+        row["review"] = "; ".join(kinds)
     with open(out, "w", newline="") as f:
-        fields = list(rows[0].keys()) if rows else ["assignment", "student_id", "score", "max_score", "status"]
+        fields = list(rows[0].keys()) if rows else ["assignment", "student_id", "score", "max_score", "status", "review"]
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)

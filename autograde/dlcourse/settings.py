@@ -8,7 +8,7 @@ the same way. Plain `nbgrader` commands and the Formgrader read the same file.
 import os
 from pathlib import Path
 
-from .paths import COURSE_ID, LESSONS_DIR, SOLUTIONS_DIR
+from .paths import COURSE_DIR, COURSE_ID, LESSONS_DIR, REPO_ROOT, SOLUTIONS_DIR
 
 # Seconds one cell may run while validating or autograding. Lessons skip long
 # training when graded (utils.fast_mode), so a cell that runs longer than this
@@ -25,22 +25,52 @@ KERNEL_ARGUMENTS = [
     "--IPKernelApp.log_level=ERROR",
 ]
 
+# Limits for each submission while it is graded; each has an environment variable to override it.
+LIMITS = {
+    "DLCOURSE_NOTEBOOK_TIMEOUT": ("SafeExecute", "notebook_timeout", 600),  # seconds for the whole notebook
+    "DLCOURSE_MEMORY_MB": ("SandboxedKernelManager", "memory_mb", 2048),  # address space per process
+    "DLCOURSE_MAX_PROCESSES": ("SandboxedKernelManager", "max_processes", 128),  # processes and threads
+    "DLCOURSE_MAX_OUTPUT": ("SafeExecute", "max_cell_output", 2_000_000),  # characters of output per cell
+    "DLCOURSE_STUCK_GRACE": ("SafeExecute", "stuck_grace", 5),  # seconds to stop after an interrupt
+}
+
+# Everything in the repository a graded kernel must not read: answers, hidden tests, other
+# people's work, history. It keeps utils/ and data/ (the lessons use them) and dlcourse itself.
+REPOSITORY_SECRETS = ("solutions", "tests", "benchmarks", ".git", "work")
+COURSE_STATE = ("gradebook.db", "submitted", "autograded", "feedback", "exchange", "release", "students.csv")
+
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 
 
+def _positive_int(name, default):
+    value = os.environ.get(name, "")
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if number <= 0:
+        raise ValueError(f"{name} must be positive, not {number}")
+    return number
+
+
+def hidden_paths(course_root, source_dir, exchange):
+    """Folders and files the sandboxed kernel sees as empty: see REPOSITORY_SECRETS and COURSE_STATE."""
+    paths = [Path(source_dir), Path(exchange)] + [REPO_ROOT / name for name in REPOSITORY_SECRETS]
+    package = Path(__file__).resolve().parent
+    for course in {Path(course_root).resolve(), COURSE_DIR}:
+        if package.is_relative_to(course):
+            paths += [course / name for name in COURSE_STATE]  # keep dlcourse itself visible
+        else:
+            paths.append(course)
+    return sorted({str(p.resolve()) for p in paths})
+
+
 def cell_timeout():
     """The per-cell timeout in seconds, from DLCOURSE_CELL_TIMEOUT when set."""
-    value = os.environ.get("DLCOURSE_CELL_TIMEOUT", "")
-    if not value:
-        return CELL_TIMEOUT
-    try:
-        seconds = int(value)
-    except ValueError:
-        raise ValueError(f"DLCOURSE_CELL_TIMEOUT must be a whole number of seconds, not {value!r}") from None
-    if seconds <= 0:
-        raise ValueError(f"DLCOURSE_CELL_TIMEOUT must be positive, not {seconds}")
-    return seconds
+    return _positive_int("DLCOURSE_CELL_TIMEOUT", CELL_TIMEOUT)
 
 
 def gradebook_url(course_root):
@@ -78,6 +108,30 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
     c.Execute.timeout = cell_timeout()
     c.Execute.interrupt_on_timeout = True
     c.Execute.extra_arguments = list(KERNEL_ARGUMENTS)
+
+    # Before grading: note changed or deleted graded cells, then let nbgrader restore them.
+    c.Autograde.sanitize_preprocessors = [
+        "nbgrader.preprocessors.ClearOutput",
+        "dlcourse.sandbox.tamper.FlagChangedCells",
+        "nbgrader.preprocessors.DeduplicateIds",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+        "nbgrader.preprocessors.OverwriteCells",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    c.OverwriteCells.add_missing_cells = True
+    # Autograding runs each submission in the sandbox, with limits (dlcourse/sandbox/).
+    c.Autograde.autograde_preprocessors = [
+        "dlcourse.sandbox.execute.SafeExecute",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbconvert.preprocessors.ClearMetadataPreprocessor",
+        "nbgrader.preprocessors.LimitOutput",
+        "nbgrader.preprocessors.SaveAutoGrades",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    for variable, (section, trait, default) in LIMITS.items():
+        setattr(c[section], trait, _positive_int(variable, default))
+    c.SandboxedKernelManager.hidden_paths = hidden_paths(course_root, source_dir, exchange)
 
     # Feedback is made from the autograded notebook, which holds the hidden
     # tests again: strip them before rendering.

@@ -1,0 +1,309 @@
+"""A Jupyter kernel manager that starts every kernel inside the sandbox.
+
+Used by the grader through nbgrader's own execution (`SafeExecute`), so it
+applies to `dlcourse grade` and to plain `nbgrader autograde` alike.
+
+Inside the sandbox the kernel sees the machine read-only, with the folders
+listed in `hidden_paths` (the course folder: gradebook, every student's
+files; the instructor sources) replaced by empty ones, a private /tmp, no
+network and its own process tree. It talks to the grader through Unix
+sockets in a private folder, the only place it may write besides /tmp.
+"""
+
+import glob
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Bool, Integer, List, Unicode
+
+import signal
+
+from . import bwrap_path, cgroup_roots, cgroup_settings
+
+
+class SandboxError(RuntimeError):
+    """The sandbox could not be set up as configured."""
+
+
+def _own_process_count():
+    """How many processes this user runs now (for RLIMIT_NPROC, which counts them all)."""
+    uid, count = os.getuid(), 0
+    for status in glob.glob("/proc/[0-9]*/status"):
+        try:
+            text = Path(status).read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if line.startswith("Uid:"):
+                count += int(line.split()[1]) == uid
+                break
+    return count
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    hidden_paths = List(Unicode(), help="Folders the kernel must not see (replaced by empty ones).").tag(config=True)
+    memory_mb = Integer(2048, help="Address-space limit of every process in the sandbox, MiB.").tag(config=True)
+    max_processes = Integer(128, help="Processes and threads the sandbox may run at once.").tag(config=True)
+    file_mb = Integer(256, help="Largest file the kernel may write, MiB.").tag(config=True)
+    cpu_seconds = Integer(3600, help="CPU-time backstop for the kernel process, seconds.").tag(config=True)
+    isolate = Bool(True, help="Use bubblewrap for file-system, network and process isolation when available.").tag(config=True)
+    require_isolation = Bool(False, help="Refuse to run a kernel when bubblewrap is unavailable.").tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # A private folder per kernel: sockets, connection file and the kernel's working folder.
+        self._box = Path(tempfile.mkdtemp(prefix="dlcourse-kernel-"))
+        (self._box / "work").mkdir()
+        self.transport = "ipc"
+        self.connection_file = str(self._box / "kernel.json")
+        self._cgroups = []  # this kernel's cgroup folders, one per controller
+        if self.kernel_spec is not None:
+            # A signal to the sandbox's first process would end it; ask the kernel politely instead.
+            self.kernel_spec.interrupt_mode = "message"
+
+    @property
+    def work_dir(self):
+        return self._box / "work"
+
+    async def _async_pre_start_kernel(self, **kw):
+        source = kw.get("cwd")
+        if source and Path(source).resolve() != self.work_dir.resolve():
+            self._copy_supporting_files(Path(source))
+        kw["cwd"] = str(self.work_dir)
+        kw["env"] = self._sandbox_env(kw.get("env"))
+        # The kernel process's own chatter (banners, crashes) goes to a log, not the grader's terminal.
+        self._log = open(self._box / "kernel.log", "ab")
+        kw["stdout"] = kw["stderr"] = self._log
+        return await super()._async_pre_start_kernel(**kw)
+
+    def _copy_supporting_files(self, source):
+        """Data files that came with the assignment, never notebooks (they hold the hidden tests)."""
+        for path in source.rglob("*"):
+            rel = path.relative_to(source)
+            if path.is_file() and path.suffix != ".ipynb" and not any(p.startswith(".") for p in rel.parts):
+                target = self.work_dir / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, target)
+
+    def _sandbox_env(self, env):
+        env = dict(env if env is not None else os.environ)
+        home = self._box / "home"
+        (home / "mpl").mkdir(parents=True, exist_ok=True)
+        _copy_font_cache(home / "mpl")
+        env.update(HOME=str(home), IPYTHONDIR=str(home / "ipython"), MPLCONFIGDIR=str(home / "mpl"),
+                   TMPDIR="/tmp" if self._use_bwrap() else str(home), JUPYTER_RUNTIME_DIR=str(self._box),
+                   PYTHONDONTWRITEBYTECODE="1")
+        for secret in [k for k in env if any(s in k.upper() for s in ("TOKEN", "SECRET", "PASSWORD", "DB_URL"))]:
+            del env[secret]
+        return env
+
+    def sandbox_uid(self):
+        """The unprivileged user id the kernel runs as when grading as root (else None).
+
+        Each grading worker gets its own id, so the process limit (RLIMIT_NPROC,
+        counted per user) applies to one kernel at a time.
+        """
+        if os.geteuid() != 0 or not self._use_bwrap() or not shutil.which("setpriv"):
+            return None
+        return 60000 + os.getpid() % 20000
+
+    def _use_bwrap(self):
+        if not self.isolate:
+            return False
+        if bwrap_path():
+            return True
+        if self.require_isolation:
+            raise SandboxError("bubblewrap (bwrap) is not available here, and the course requires isolation. "
+                               "Install it (Debian/Ubuntu: apt-get install bubblewrap) or set "
+                               "SandboxedKernelManager.require_isolation = False.")
+        return False
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        kernel_cmd = super().format_kernel_cmd(extra_arguments)
+        spec = {"memory_mb": self.memory_mb, "file_mb": self.file_mb, "cpu_seconds": self.cpu_seconds}
+        spec["cgroups"] = self._plan_cgroups()
+        uid = self.sandbox_uid()
+        if uid is not None:
+            spec["nproc"] = self.max_processes  # counted for the sandbox's own user id
+            _chown_tree(self._box, uid)
+            kernel_cmd = [shutil.which("setpriv"), f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                          "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *kernel_cmd]
+        elif os.geteuid() != 0:
+            spec["nproc"] = _own_process_count() + self.max_processes
+        if self._use_bwrap():
+            spec["bwrap"] = self._bwrap_args(drop_caps=uid is None)
+        spec_path = self._box / "sandbox.json"
+        spec_path.write_text(json.dumps(spec))
+        return [sys.executable, "-m", "dlcourse.sandbox.launch", str(spec_path), "--", *kernel_cmd]
+
+    def _bwrap_args(self, drop_caps):
+        args = [bwrap_path(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                "--perms", "01777", "--tmpfs", "/tmp"]
+        args += _reachable(_needed_paths())
+        args += ["--bind", str(self._box), str(self._box)]
+        for hidden in sorted({str(Path(p).resolve()) for p in self.hidden_paths if Path(p).exists()}):
+            if Path(hidden).is_dir():
+                args += ["--tmpfs", hidden]
+            else:
+                args += ["--ro-bind", "/dev/null", hidden]
+        # As root, setpriv drops to the sandbox's own user inside; otherwise drop capabilities here.
+        caps = ["--cap-drop", "ALL"] if drop_caps else []
+        return args + ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--new-session",
+                       "--die-with-parent", *caps, "--chdir", str(self.work_dir)]
+
+    def _plan_cgroups(self):
+        """Where this kernel's cgroups go and what they limit (the launcher creates and joins them)."""
+        if not self._cgroups:
+            name = f"kernel-{uuid.uuid4().hex[:12]}"
+            for controller, root in sorted(cgroup_roots().items()):
+                _tidy_stale_groups(root / "dlcourse")
+                self._cgroups.append((root / "dlcourse" / name, cgroup_settings(
+                    controller, max_processes=self.max_processes, memory_mb=self.memory_mb)))
+        return [{"path": str(path), "files": files} for path, files in self._cgroups]
+
+    def reap_strays(self):
+        """Kill processes the kernel started and left running (a fork bomb, a forgotten child).
+
+        Called between cells: lessons never leave processes behind, and strays
+        would keep using the sandbox's CPU and process budget. Returns how many.
+        """
+        process = getattr(self.provisioner, "process", None)
+        if process is None or process.poll() is not None:
+            return 0
+        children, commands = _process_tree()
+        kernel = _find_kernel(process.pid, children, commands)
+        if kernel is None:
+            return 0
+        strays = _descendants(kernel, children)
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        return len(strays)
+
+    def kernel_log(self):
+        """What the kernel process printed outside the notebook (crash messages), last 2,000 characters."""
+        try:
+            return (self._box / "kernel.log").read_text(errors="replace")[-2000:]
+        except OSError:
+            return ""
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            if getattr(self, "_log", None):
+                self._log.close()
+            self._remove_cgroups()
+            shutil.rmtree(self._box, ignore_errors=True)
+
+    def _remove_cgroups(self):
+        for path, _files in self._cgroups:
+            for _ in range(50):  # the last processes may still be exiting
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        self._cgroups = []
+
+
+def _tidy_stale_groups(folder):
+    for stale in folder.glob("kernel-*"):
+        try:
+            stale.rmdir()  # only succeeds for groups whose processes have all gone
+        except OSError:
+            pass
+
+
+def _process_tree():
+    """({pid: [child pids]}, {pid: command line}) for every process on the machine."""
+    children, commands = {}, {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            text = Path(stat).read_text()
+            pid = int(stat.split("/")[2])
+            ppid = int(text.rsplit(")", 1)[1].split()[1])
+            commands[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(pid)
+    return children, commands
+
+
+def _descendants(pid, children):
+    found, todo = [], list(children.get(pid, []))
+    while todo:
+        child = todo.pop()
+        found.append(child)
+        todo += children.get(child, [])
+    return found
+
+
+def _find_kernel(launcher_pid, children, commands):
+    """The kernel process under the sandbox's first process: the highest Python running ipykernel.
+
+    (bwrap's own processes carry the kernel's command line among their arguments.)
+    """
+    todo = [launcher_pid]
+    while todo:
+        pid = todo.pop(0)
+        words = commands.get(pid, "").split()
+        if words and Path(words[0]).name.startswith("python") and "ipykernel_launcher" in words:
+            return pid
+        todo += children.get(pid, [])
+    return None
+
+
+def _chown_tree(root, uid):
+    for folder, dirs, files in os.walk(root):
+        for name in [folder, *(os.path.join(folder, f) for f in files)]:
+            os.chown(name, uid, uid)
+
+
+def _needed_paths():
+    """What the kernel must be able to read: this Python, its packages and the course's helpers."""
+    from ..paths import REPO_ROOT
+    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent, REPO_ROOT}
+    return sorted({p.resolve() for p in paths})
+
+
+def _reachable(paths):
+    """bwrap arguments that let an unprivileged user reach `paths` when an ancestor folder is private.
+
+    A private folder on the way (like /root holding pyenv's Python) is replaced by an
+    empty, traversable one into which only the needed sub-folders are bound.
+    """
+    args, blocked = [], {}
+    for path in paths:
+        for ancestor in [*reversed(path.parents), path]:
+            if ancestor == Path("/"):
+                continue
+            if not os.stat(ancestor).st_mode & 0o001:  # others may not pass through it
+                if ancestor != path:
+                    blocked.setdefault(ancestor, set()).add(path)
+                break
+    for private, inside in sorted(blocked.items()):
+        args += ["--perms", "0755", "--tmpfs", str(private)]
+        for path in sorted(inside):
+            args += ["--ro-bind", str(path), str(path)]
+    return args
+
+
+def _copy_font_cache(target):
+    """Give the kernel matplotlib's font list, so it does not rebuild it (a second or more) every time."""
+    try:
+        import matplotlib
+        for cached in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+            shutil.copy2(cached, target / cached.name)
+    except Exception:
+        pass

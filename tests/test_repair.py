@@ -1,0 +1,292 @@
+"""The repair of damaged notebooks (dlcourse/repair.py), on the catalogue in tests/damage/.
+
+Every entry of the catalogue, on every released lesson: the repair keeps all the
+student wrote, restores the graded structure, is idempotent and deterministic,
+and flags exactly what it cannot place. Then the whole catalogue goes through
+the real grading command for lesson 01 and for the round-trip lesson (05 when
+it exists): every damaged submission scores what the undamaged one scores,
+cell by cell, except an empty notebook (zero, flagged).
+"""
+
+import collections
+import copy
+import functools
+import json
+
+import nbformat
+import pytest
+from nbgrader.nbgraderformat import MetadataValidator
+
+from dlcourse import cli, notebooks, repair
+from dlcourse.paths import LESSONS_DIR, lesson_ids, lesson_notebook
+
+from . import damage
+from . import submissions as subs
+
+LESSONS = [lesson for lesson in lesson_ids(LESSONS_DIR) if lesson_notebook(lesson, LESSONS_DIR).exists()]
+ROUND_TRIP = "05-neural-network" if "05-neural-network" in LESSONS else "01-perceptron"
+GRADED = sorted({"01-perceptron", ROUND_TRIP} & set(LESSONS))
+
+
+def released(lesson):
+    return copy.deepcopy(_released(lesson))
+
+
+@functools.lru_cache(maxsize=None)
+def _released(lesson):
+    return notebooks.read(lesson_notebook(lesson, LESSONS_DIR))
+
+
+def complete(lesson):
+    """A submission with every answer written, and a note and a helper cell of the student's own."""
+    return copy.deepcopy(_complete(lesson))
+
+
+@functools.lru_cache(maxsize=None)
+def _complete(lesson):
+    nb = subs.student_notebook(lesson, written=True)
+    first_test = next(i for i, c in enumerate(nb.cells) if notebooks.is_autograded_test(c))
+    nb.cells.insert(first_test + 1, damage.new_markdown_cell("My own note: *remember to normalise*.", "note"))
+    nb.cells.insert(first_test + 2, damage.new_code_cell("_my_scratch = [1, 2, 3]\nprint(len(_my_scratch))", "own"))
+    return nb
+
+
+def load(made):
+    """The damaged file as the repair reads it."""
+    fixes = []
+    return repair.loads(damage.to_bytes(made).decode(), fixes), fixes
+
+
+CASES = [(lesson, name) for lesson in LESSONS for name in damage.build(lesson, complete(lesson))]
+
+
+@pytest.fixture(scope="module")
+def catalogues():
+    return {lesson: damage.build(lesson, complete(lesson)) for lesson in LESSONS}
+
+
+def student_lines(nb, reference):
+    """Every non-blank line the student wrote (lines of the lesson itself do not count), with repeats."""
+    lesson = {line.strip() for cell in reference.cells for line in cell.source.split("\n")}
+    return collections.Counter(line.strip() for cell in nb.cells for line in cell.source.split("\n")
+                               if line.strip() and line.strip() not in lesson)
+
+
+def code_lines(source):
+    return [line.rstrip() for line in source.split("\n") if line.strip()]
+
+
+def test_catalogue_has_the_damages_students_make():
+    names = {d.name for d in damage.CATALOGUE}
+    for needed in ("split_answer", "merge_answer_down_to_markdown", "copy_test_below", "delete_test",
+                   "answer_to_markdown", "answer_to_raw", "answer_metadata_lost", "answer_moved_to_end",
+                   "cells_from_another_lesson", "empty_notebook", "answer_in_new_cell_below"):
+        assert needed in names
+    assert {d.outcome for d in damage.CATALOGUE} == {"intact", "flagged", "empty"}
+
+
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_undamaged_and_blank_notebooks_are_left_alone(lesson):
+    for nb in (complete(lesson), released(lesson), subs.student_notebook(lesson)):
+        fixed, report = repair.repair(nb, released(lesson))
+        assert not report.changes and not report.flags, report.changes
+        assert repair.as_dict(fixed) == repair.as_dict(nb)
+
+
+@pytest.mark.parametrize("lesson,name", CASES)
+def test_repair_restores_the_lesson_structure_and_keeps_every_line(catalogues, lesson, name):
+    entry, made = catalogues[lesson][name]
+    reference = released(lesson)
+    nb, fixes = load(made)
+    fixed, report = repair.repair(nb, reference, fixes)
+    assert report.changed or report.flags, f"{name}: the repair found nothing to do"
+
+    # Nothing the student wrote is lost.
+    before, after = student_lines(nb, reference), student_lines(fixed, reference)
+    lost = {line: n - after[line] for line, n in before.items() if after[line] < n}
+    assert not lost, f"{name}: lines lost by the repair: {lost}"
+
+    # nbgrader accepts the result: valid metadata, one cell per grade id, unique cell ids.
+    MetadataValidator().validate_nb(fixed)
+    nbformat.validate(fixed)
+    ids = [notebooks.grade_id(c) for c in fixed.cells if notebooks.grade_id(c)]
+    assert len(ids) == len(set(ids)), f"{name}: duplicate grade ids {ids}"
+    assert len({c.id for c in fixed.cells}) == len(fixed.cells)
+
+    # Every graded cell is there, with the lesson's metadata and type, in the lesson's order.
+    expected = [notebooks.grade_id(c) for c in reference.cells if notebooks.grade_id(c)]
+    ref_cells = notebooks.cells_by_grade_id(reference)
+    if entry.outcome != "flagged" or name != "answer_inside_another_answer":
+        assert ids == expected, f"{name}: graded cells {ids}, expected {expected}"
+    else:
+        assert ids == [gid for gid in expected if gid in ids]
+    for gid in ids:
+        cell = notebooks.cells_by_grade_id(fixed)[gid]
+        assert cell.cell_type == ref_cells[gid].cell_type
+        assert notebooks.nbgrader_meta(cell) == notebooks.nbgrader_meta(ref_cells[gid])
+        if notebooks.is_autograded_test(cell):
+            assert cell.source == ref_cells[gid].source
+
+    # Answers that were intact are in their answer cells.
+    if entry.outcome == "intact":
+        wanted = complete(lesson)
+        for gid, cell in notebooks.cells_by_grade_id(wanted).items():
+            if notebooks.is_answer_cell(cell):
+                got = notebooks.cells_by_grade_id(fixed)[gid].source
+                if cell.cell_type == "code":
+                    assert code_lines(got) == code_lines(cell.source), f"{name}: the answer {gid} differs"
+                else:  # a written answer split mid-paragraph comes back with a paragraph break
+                    assert got.split() == cell.source.split(), f"{name}: the answer {gid} differs"
+
+    # Flags exactly where an answer could not be placed (or there was nothing to grade).
+    assert bool(report.flags) == (entry.outcome in ("flagged", "empty")), report.flags
+
+    # Idempotent and deterministic.
+    again, second = repair.repair(fixed, reference)
+    assert not second.changes, f"{name}: a second repair changed {second.changes}"
+    assert repair.as_dict(again) == repair.as_dict(fixed)
+    other, _ = repair.repair(load(made)[0], reference, fixes)
+    assert nbformat.writes(other) == nbformat.writes(fixed)
+
+
+def test_reports_speak_plainly(catalogues):
+    lesson = LESSONS[0]
+    reports = {name: repair.repair(load(made)[0], released(lesson))[1]
+               for name, (_, made) in catalogues[lesson].items()}
+    test = f"test_{damage.Lesson(lesson, complete(lesson)).answers[0]}"
+    assert any("split" in c and "joined" in c for c in reports["split_answer"].changes)
+    assert any(f"`{test}` had been deleted" in c for c in reports["delete_test"].changes)
+    assert any("appeared 2 times" in c for c in reports["copy_test_below"].changes)
+    assert any("Markdown cell; made it a code cell again" in c for c in reports["answer_to_markdown"].changes)
+    assert any("another lesson" in c for c in reports["cells_from_another_lesson"].changes)
+    assert any("new cell" in c for c in reports["answer_in_new_cell_below"].changes)
+    assert any("merged" in c for c in reports["merge_answer_with_test"].changes)
+
+
+def test_a_test_cell_the_student_edited_is_restored_and_their_version_kept(tmp_path):
+    lesson = LESSONS[0]
+    nb = complete(lesson)
+    test = next(c for c in nb.cells if notebooks.is_autograded_test(c))
+    original = test.source
+    test.source += "\nprint('my extra check')"
+    fixed, report = repair.repair(nb, released(lesson))
+    graded = notebooks.cells_by_grade_id(fixed)[notebooks.grade_id(test)]
+    assert graded.source == original
+    kept = [c for c in fixed.cells if c.cell_type == "raw" and "my extra check" in c.source]
+    assert kept and fixed.cells.index(kept[0]) == fixed.cells.index(graded) + 1
+    assert any("raw (not run) cell" in c for c in report.changes)
+
+
+def test_unreadable_notebook_is_an_error_not_a_crash(tmp_path):
+    path = tmp_path / f"{LESSONS[0]}.ipynb"
+    path.write_text(subs.not_json())
+    with pytest.raises(repair.RepairError):
+        repair.read(path)
+    assert cli.main(["repair", str(path)]) == 1
+
+
+def test_repair_command_dry_run_then_write(tmp_path, capsys):
+    lesson = LESSONS[0]
+    folder = tmp_path / lesson
+    folder.mkdir()
+    path = folder / f"{lesson}.ipynb"
+    _, made = damage.build(lesson, complete(lesson))["many_at_once"]
+    path.write_bytes(damage.to_bytes(made))
+    before = path.read_bytes()
+
+    assert cli.main(["repair", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "to repair" in out and "--write" in out
+    assert path.read_bytes() == before, "a dry run never writes"
+
+    assert cli.main(["repair", str(path), "--write"]) == 0
+    out = capsys.readouterr().out
+    backup = folder / f"{lesson}.before-repair.ipynb"
+    assert backup.read_bytes() == before and "kept in" in out
+    assert cli.main(["repair", str(path), "--write"]) == 0
+    assert "nothing to repair" in capsys.readouterr().out
+    assert not (folder / f"{lesson}.before-repair-2.ipynb").exists()
+
+
+# ---------------------------------------------------------------------------
+# Through the grading command
+
+@pytest.fixture(scope="module", params=GRADED)
+def graded_catalogue(request, tmp_path_factory):
+    """The whole catalogue of one lesson, submitted by one student per entry, graded once."""
+    lesson = request.param
+    course = subs.new_course(tmp_path_factory.mktemp(f"damage-{lesson}"))
+    built = damage.build(lesson, complete(lesson))
+    subs.submit(course, "undamaged", lesson, complete(lesson))
+    for name, (_, made) in built.items():
+        subs.submit(course, name.replace("_", "-"), lesson, damage.to_bytes(made))
+    originals = {name: damage.to_bytes(made) for name, (_, made) in built.items()}
+    results = subs.grade(course, lesson)
+    return lesson, course, built, results, originals
+
+
+@pytest.mark.slow
+def test_every_damaged_submission_is_graded_as_if_undamaged(graded_catalogue):
+    lesson, course, built, results, _ = graded_catalogue
+    assert results["undamaged"].status == "graded" and not results["undamaged"].repairs
+    full = subs.cell_scores(course, lesson, "undamaged")
+    assert results["undamaged"].score == sum(subs.autograded_points(lesson).values())
+    wrong = {}
+    for name, (entry, _) in built.items():
+        student = name.replace("_", "-")
+        result = results[student]
+        if result.status != "graded":
+            wrong[name] = f"not graded: {result.message}"
+        elif entry.outcome == "empty":
+            if result.score != 0 or not result.repair_flags:
+                wrong[name] = f"expected 0 and a flag, got {result.score} {result.repair_flags}"
+        else:
+            scores = subs.cell_scores(course, lesson, student)
+            autograded = {gid: s for gid, s in scores.items() if gid in full and gid.startswith("test_")}
+            if autograded != {gid: s for gid, s in full.items() if gid.startswith("test_")}:
+                wrong[name] = f"cell scores {autograded}"
+            if bool(result.repair_flags) != (entry.outcome == "flagged"):
+                wrong[name] = f"flags {result.repair_flags}"
+            if not result.repairs and not result.repair_flags:
+                wrong[name] = "no repair reported"
+    assert not wrong, json.dumps(wrong, indent=1)
+
+
+@pytest.mark.slow
+def test_originals_are_kept_outside_the_submission(graded_catalogue):
+    lesson, course, built, results, originals = graded_catalogue
+    for name in built:
+        student = name.replace("_", "-")
+        record = course / "repairs" / student / lesson
+        report = json.loads((record / "report.json").read_text())[f"{lesson}.ipynb"]
+        assert report["changes"] == results[student].repairs
+        assert report["flags"] == results[student].repair_flags
+        if report["changes"]:
+            assert (record / f"{lesson}.ipynb").read_bytes() == originals[name]
+        else:  # flagged only: the submission is as it was
+            assert (course / "submitted" / student / lesson / f"{lesson}.ipynb").read_bytes() == originals[name]
+        assert sorted(p.name for p in (course / "submitted" / student / lesson).iterdir()) == [f"{lesson}.ipynb"]
+        assert not list((course / "autograded" / student / lesson).glob("*.orig"))
+    assert not (course / "repairs" / "undamaged").exists()
+
+
+@pytest.mark.slow
+def test_grading_again_keeps_the_record_and_the_original(graded_catalogue):
+    lesson, course, built, results, originals = graded_catalogue
+    again = subs.grade(course, lesson, students=["split-answer", "undamaged"])
+    assert again["split-answer"].repairs == results["split-answer"].repairs
+    assert again["split-answer"].score == results["split-answer"].score
+    assert (course / "repairs" / "split-answer" / lesson / f"{lesson}.ipynb").read_bytes() == originals["split_answer"]
+    assert not again["undamaged"].repairs
+
+
+def test_grade_summary_lists_repairs_and_flags(capsys):
+    from dlcourse.grading import GradeResult
+    results = [GradeResult("ann", "graded", 7, 7, repairs=["The test cell `test_step` had been deleted; put it back."]),
+               GradeResult("ben", "graded", 7, 7, repair_flags=["The written answer `xor_answer` was missing."]),
+               GradeResult("cy", "graded", 7, 7)]
+    cli._print_repairs(results)
+    out = capsys.readouterr().out
+    assert "ann: The test cell `test_step` had been deleted" in out
+    assert "ben: FLAGGED: The written answer" in out
+    assert "cy" not in out

@@ -11,6 +11,7 @@ import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import ListedColormap
+from matplotlib.ticker import MaxNLocator
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -48,9 +49,13 @@ def setup(retina=True):
 
 
 def figure_png(fig, dpi=None):
-    """The figure rendered as PNG bytes (used by the widgets, and by tests)."""
+    """The figure rendered as PNG bytes (used by the widgets, and by tests).
+
+    Light compression: the same pixels, a slightly larger file, and about a quarter less time
+    per widget redraw than zlib's default (the picture only travels to the browser).
+    """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi or fig.dpi, bbox_inches="tight")
+    fig.savefig(buf, format="png", dpi=dpi or fig.dpi, bbox_inches="tight", pil_kwargs={"compress_level": 1})
     return buf.getvalue()
 
 
@@ -97,6 +102,9 @@ def plot_decision_regions(ax, predict, X, y=None, *, kind="class", padding=0.5, 
         scatter_classes(ax, X, y, class_names)
     ax.set_xlim(xx.min(), xx.max())
     ax.set_ylim(yy.min(), yy.max())
+    # At most about six ticks a side, so labels such as "−0.50" never run into each other.
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins=6))
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
     return ax

@@ -15,6 +15,10 @@ from matplotlib.figure import Figure
 from . import plots, toy
 
 
+LIVEPLOT_CLASS = "dlcourse-liveplot"  # CSS class of a LivePlot's widget in the page
+FIGURE_CLASS = "dlcourse-liveplot-figure"  # CSS class of the Output area that shows its figure
+
+
 class LivePlot:
     """A matplotlib figure redrawn whenever one of its controls changes.
 
@@ -37,6 +41,9 @@ class LivePlot:
             control.observe(self._on_change, names="value")
         rows = [widgets.HBox(list(self.controls.values())[i:i + 3]) for i in range(0, len(self.controls), 3)]
         self.widget = widgets.VBox([*rows, self.caption, self.output])
+        # Stable hooks for the browser tests (tests/browser/): the whole widget and its figure.
+        self.widget.add_class(LIVEPLOT_CLASS)
+        self.output.add_class(FIGURE_CLASS)
         self.redraw()
 
     def values(self):

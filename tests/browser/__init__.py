@@ -1,0 +1,1 @@
+"""Browser tests: the course in JupyterLab and the Formgrader, driven through Chromium by Playwright."""

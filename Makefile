@@ -29,8 +29,8 @@ lab: env
 		--LabApp.default_url=/lab/tree/$(WORK) $(ROOT_FLAG) $(LAB_ARGS)
 
 test: env
-	@# The browser tests drive Debian's chromium; install it when missing (as root or with sudo).
-	@bash tests/browser/install-chromium.sh
+	@# Debian packages the tests need (chromium, bubblewrap), installed when missing as root or with sudo.
+	@bash tests/install-system-packages.sh
 	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 env: $(STAMP)

@@ -51,6 +51,7 @@ class Hostile:
     status: str = "graded"
     flags: tuple = ()  # what the instructor must be told: words in the sandbox's findings or the repair notes
     extra: dict = field(default_factory=dict)
+    needs_isolation: bool = False  # only safe to run when the sandbox has bubblewrap
 
 
 def with_train(code):
@@ -155,12 +156,18 @@ CATALOGUE = [
                             "        try:\n            print(path, open(path, errors='replace').read())\n"
                             "        except OSError as err:\n            print(path, err)",
                             after="test_perceptron_predict"),
-            zero=(), full=ALL_TESTS, extra={"no_hidden_text": True}),
+            zero=(), full=ALL_TESTS, extra={"no_hidden_text": True}, needs_isolation=True),
     Hostile("vandal", "writes to the gradebook and to another student's submission",
             with_extra_cell("for path in ['{course}/gradebook.db', '{course}/submitted/alice/01-perceptron/01-perceptron.ipynb',\n"
                             "             '{course}/autograded/alice/01-perceptron/01-perceptron.ipynb']:\n"
                             "    try:\n        open(path, 'w').write('overwritten')\n"
                             "    except OSError as err:\n        print(path, err)",
                             after="test_perceptron_predict"),
-            zero=(), full=ALL_TESTS),
+            zero=(), full=ALL_TESTS, needs_isolation=True),
 ]
+
+
+def runnable():
+    """The entries this machine can grade safely (without bubblewrap, not the ones that attack files)."""
+    from dlcourse import sandbox
+    return [h for h in CATALOGUE if sandbox.bwrap_path() or not h.needs_isolation]

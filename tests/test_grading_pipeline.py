@@ -80,7 +80,7 @@ def graded_class(tmp_path_factory):
     course = subs.new_course(tmp)
     _regular_class(course)
     subs.submit(course, "erin", LESSON, subs.not_json())                                     # broken file
-    for entry in hostile.CATALOGUE:
+    for entry in hostile.runnable():
         subs.submit(course, entry.student, LESSON, entry.build(course))
     subs.write_roster(course, [*REGULAR, "erin", "frank"])                                # frank: nothing
     alice_file = Path(course, "submitted", "alice", LESSON, f"{LESSON}.ipynb")
@@ -151,7 +151,7 @@ def test_export_holds_every_student(graded_class, tmp_path):
     course, _, _ = graded_class
     rows = grading.read_export(grading.export(course, tmp_path / "grades.csv"))
     by_student = {r["student_id"]: r for r in rows if r["assignment"] == LESSON}
-    assert set(by_student) == {"alice", "bob", "carol", "dave", "erin", "frank", *(h.student for h in hostile.CATALOGUE)}
+    assert set(by_student) == {"alice", "bob", "carol", "dave", "erin", "frank", *(h.student for h in hostile.runnable())}
     assert by_student["frank"]["status"] == "no submission"
     assert by_student["erin"]["status"] == "not graded"
     assert by_student["alice"]["status"] == "graded"
@@ -177,6 +177,8 @@ def test_regular_students_get_exactly_the_scores_they_get_alone(graded_class, gr
 @pytest.mark.parametrize("entry", hostile.CATALOGUE, ids=lambda h: h.student)
 def test_hostile_submission_gets_the_outcome_it_deserves(graded_class, entry):
     course, results, _ = graded_class
+    if entry not in hostile.runnable():
+        pytest.skip("needs bubblewrap for file-system isolation (apt-get install bubblewrap)")
     result = results[entry.student]
     if entry.status == "graded or not":  # a file the repair may rebuild into an empty lesson
         assert result.status == "not graded" or result.score == 0, f"{entry.why}: {result}"

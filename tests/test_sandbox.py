@@ -181,3 +181,23 @@ def test_capabilities_are_reported():
     layers = sandbox.capabilities()
     assert all(isinstance(v, bool) for v in layers.values()) and len(layers) == 3
     assert sys.platform != "linux" or layers["memory, file-size and core limits (rlimits)"]
+
+
+def test_a_kernel_that_dies_before_answering_is_started_again(tmp_path, monkeypatch):
+    """Under heavy load a kernel can die before its first reply; the submission is still graded."""
+    from nbclient import NotebookClient
+    real_start = NotebookClient.async_start_new_kernel_client
+    starts = []
+
+    async def dies_the_first_time(self):
+        starts.append(self.km.kernel_id)
+        if len(starts) == 1:
+            await self._async_cleanup_kernel()  # what nbclient does when the first reply never comes
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return await real_start(self)
+
+    monkeypatch.setattr(NotebookClient, "async_start_new_kernel_client", dies_the_first_time)
+    nb, report = run([code("print(6 * 7)")], tmp_path)
+    assert len(starts) == 2 and starts[0] != starts[1]
+    assert text(nb.cells[0]).strip() == "42"
+    assert report["stopped"] is None

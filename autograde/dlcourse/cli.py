@@ -34,6 +34,9 @@ def _course(path):
 
 
 def cmd_build(args):
+    unknown = sorted(set(args.lessons) - set(lesson_ids()))
+    if unknown:
+        raise ValueError(f"no such lesson: {', '.join(unknown)} (known: {', '.join(lesson_ids())})")
     if args.normalize:
         for path in build_mod.normalize_sources(lessons=args.lessons):
             print(f"normalized {path}")

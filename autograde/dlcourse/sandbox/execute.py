@@ -85,6 +85,7 @@ class SafeExecute(Execute):
     max_cell_output = Integer(2_000_000, help="Characters of output kept per cell.").tag(config=True)
     max_notebook_output = Integer(20_000_000, help="Characters of output kept per notebook.").tag(config=True)
     stuck_grace = Integer(5, help="Seconds a kernel may stay busy after an interrupt before it is restarted.").tag(config=True)
+    start_attempts = Integer(3, help="Times to try starting a kernel that dies before it answers.").tag(config=True)
     guard = Bool(True, help="Check and restore the testing machinery around test cells.").tag(config=True)
 
     def __init__(self, **kwargs):
@@ -114,7 +115,21 @@ class SafeExecute(Execute):
         # configured extra_arguments at the start of every notebook).
         if self.guard and GUARD_ARM not in " ".join(self.extra_arguments):
             self.extra_arguments = [*self.extra_arguments, f"--IPKernelApp.exec_lines={GUARD_ARM}"]
-        await super().async_start_new_kernel(**kwargs)
+        # A kernel can die before its first reply on a machine under heavy load (seen in CI,
+        # 40 sandboxes starting at once). That is no fault of the student's: try again.
+        for attempt in range(1, self.start_attempts + 1):
+            if self.km is None:
+                self.km = self.create_kernel_manager()
+            await super().async_start_new_kernel(**kwargs)
+            try:
+                await self.async_start_new_kernel_client()  # nbclient tidies the kernel away if this fails
+                return
+            except Exception as err:
+                if attempt == self.start_attempts:
+                    raise
+                self.log.warning("The kernel did not start (%s); trying again (%d of %d).",
+                                 err, attempt + 1, self.start_attempts)
+                self.km, self.kc = None, None
 
     start_new_kernel = run_sync(async_start_new_kernel)  # nbconvert calls the synchronous name
 

@@ -201,3 +201,18 @@ def test_a_kernel_that_dies_before_answering_is_started_again(tmp_path, monkeypa
     assert len(starts) == 2 and starts[0] != starts[1]
     assert text(nb.cells[0]).strip() == "42"
     assert report["stopped"] is None
+
+
+@needs_bwrap
+def test_a_course_cloned_under_tmp_stays_visible(tmp_path, monkeypatch):
+    """The sandbox's /tmp is private, but a repository cloned into /tmp must still be importable."""
+    from dlcourse.sandbox import kernel
+    helpers = tmp_path / "clone" / "utils"
+    helpers.mkdir(parents=True)
+    (helpers / "answer.txt").write_text("42")
+    needed = kernel._needed_paths()
+    monkeypatch.setattr(kernel, "_needed_paths", lambda: sorted({*needed, helpers.parent}))
+    nb, _ = run([code(f"print(open({str(helpers / 'answer.txt')!r}).read())"),
+                 code(f"open({str(helpers / 'new.txt')!r}, 'w')")], tmp_path)
+    assert text(nb.cells[0]).strip() == "42"
+    assert errors(nb.cells[1]) == ["OSError"], "the clone must stay read-only"

@@ -146,7 +146,15 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _bwrap_args(self, drop_caps):
         args = [bwrap_path(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                 "--perms", "01777", "--tmpfs", "/tmp"]
-        args += _reachable(_needed_paths())
+        needed = _needed_paths()
+        # The private /tmp would hide a course or a Python that lives there (a clone in /tmp).
+        # Folders on the way are made traversable: bwrap would copy their (often private) modes.
+        for path in needed:
+            if path.is_relative_to("/tmp") and path != Path("/tmp"):
+                for folder in reversed(path.relative_to("/tmp").parents[:-1]):
+                    args += ["--perms", "0755", "--dir", str(Path("/tmp", folder))]
+                args += ["--ro-bind", str(path), str(path)]
+        args += _reachable([p for p in needed if not p.is_relative_to("/tmp")])
         args += ["--bind", str(self._box), str(self._box)]
         for hidden in sorted({str(Path(p).resolve()) for p in self.hidden_paths if Path(p).exists()}):
             if Path(hidden).is_dir():

@@ -1,15 +1,13 @@
 """Helpers the lesson tests share: executing notebooks and reading their graded cells."""
 
 import ast
-import os
 import tempfile
 import time
 
 import nbformat
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
-from dlcourse import notebooks
+from dlcourse import headless, notebooks
 from dlcourse.paths import SOLUTIONS_DIR, lesson_ids, lesson_notebook
 
 LESSONS = lesson_ids()
@@ -25,10 +23,10 @@ def execute(nb, cwd, timeout=120):
     nb = nbformat.from_dict(nb)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="dlcourse-test-kernel-") as sockets:
-        km = AsyncKernelManager(kernel_name="python3", transport="ipc",
-                                connection_file=os.path.join(sockets, "kernel.json"))
-        client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3", allow_errors=True,
+        client = NotebookClient(nb, km=headless.ipc_kernel_manager(sockets), timeout=timeout,
+                                kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": str(cwd)}})
+        headless.detach_output_widgets(client)
         client.execute()
     errors = [(i, out.ename, out.evalue) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
               for out in cell.get("outputs", []) if out.output_type == "error"]

@@ -216,3 +216,13 @@ def test_a_course_cloned_under_tmp_stays_visible(tmp_path, monkeypatch):
                  code(f"open({str(helpers / 'new.txt')!r}, 'w')")], tmp_path)
     assert text(nb.cells[0]).strip() == "42"
     assert errors(nb.cells[1]) == ["OSError"], "the clone must stay read-only"
+
+
+def test_output_widgets_are_not_mirrored(tmp_path):
+    """nbclient's mirror of an Output widget can stall a cell until its time limit (dlcourse/headless.py);
+    without it, what the widget shows stays in the cell's own outputs."""
+    nb, report = run([code("import ipywidgets\nfrom IPython.display import display\n"
+                           "out = ipywidgets.Output()\ndisplay(out)\nwith out:\n    print('shown inside the widget')")],
+                     tmp_path)
+    assert "shown inside the widget" in text(nb.cells[0])
+    assert not report["findings"]

@@ -14,11 +14,13 @@ left by `dlcourse update`) never fail the check.
 
 import os
 import re
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import merge, notebooks, repair
+from . import headless, merge, notebooks, repair
 from .paths import LESSON_ID, LESSONS_DIR, lesson_notebook
 from .settings import TEXT_STUB, cell_timeout
 
@@ -124,12 +126,14 @@ def _execute(nb, folder, timeout):
     from nbclient import NotebookClient
     from nbclient.exceptions import DeadKernelError
 
+    sockets = tempfile.mkdtemp(prefix="dlcourse-check-")
     client = NotebookClient(
-        nb, timeout=timeout, interrupt_on_timeout=True, allow_errors=True, kernel_name="python3",
+        nb, km=headless.ipc_kernel_manager(sockets), timeout=timeout, interrupt_on_timeout=True, allow_errors=True, kernel_name="python3",
         error_on_timeout={"ename": "CellTimeoutError",
                           "evalue": f"the cell ran longer than {timeout} s and was stopped"},
         extra_arguments=["--HistoryManager.hist_file=:memory:", "--IPKernelApp.log_level=ERROR"],
         resources={"metadata": {"path": str(folder)}})
+    headless.detach_output_widgets(client)
     env = dict(os.environ, NBGRADER_EXECUTION="validate")  # the lessons' fast mode, as when validating
     try:
         client.execute(env=env)
@@ -137,6 +141,8 @@ def _execute(nb, folder, timeout):
         return f"the kernel died ({err}); the notebook may use too much memory"
     except Exception as err:  # a kernel that does not start, a broken notebook
         raise CheckError(f"could not run the notebook: {type(err).__name__}: {err}") from None
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     return None
 
 

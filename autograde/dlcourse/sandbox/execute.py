@@ -33,6 +33,7 @@ from nbgrader import utils as nbutils
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
+from ..headless import detach_output_widgets
 from .kernel import SandboxedKernelManager
 
 GRADING_REPORT = "dlcourse-grading.json"
@@ -92,6 +93,7 @@ class SafeExecute(Execute):
         # nbgrader's Execute passes its own kernel manager class; ours starts kernels in the sandbox.
         kwargs["kernel_manager_class"] = SandboxedKernelManager
         super().__init__(**kwargs)
+        detach_output_widgets(self)  # else a widget cell can stall until its time limit (headless.py)
 
     # -- the notebook ---------------------------------------------------------------------
 

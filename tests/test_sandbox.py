@@ -9,6 +9,7 @@ import os
 import sys
 
 import nbformat
+from pathlib import Path
 import pytest
 from traitlets.config import Config
 
@@ -226,3 +227,20 @@ def test_output_widgets_are_not_mirrored(tmp_path):
                      tmp_path)
     assert "shown inside the widget" in text(nb.cells[0])
     assert not report["findings"]
+
+
+@needs_bwrap
+def test_folders_outside_the_course_are_invisible(tmp_path):
+    """Another checkout with solutions, last year's course, a home folder: the kernel sees none of them."""
+    import shutil
+    import tempfile
+    secret = Path(tempfile.mkdtemp(prefix=".dlcourse-test-secret-", dir=Path.home()))
+    try:
+        (secret / "solutions.ipynb").write_text("hidden")
+        nb, _ = run([code(f"import os\nprint(os.path.exists({str(secret)!r}))"),
+                     code("print(sorted(os.listdir('/')))")], tmp_path)
+        assert text(nb.cells[0]).split() == ["False"]
+        shown = eval(text(nb.cells[1]))
+        assert "home" not in shown and "srv" not in shown and "mnt" not in shown
+    finally:
+        shutil.rmtree(secret)

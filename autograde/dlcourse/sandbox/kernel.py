@@ -144,17 +144,22 @@ class SandboxedKernelManager(AsyncKernelManager):
         return [sys.executable, "-m", "dlcourse.sandbox.launch", str(spec_path), "--", *kernel_cmd]
 
     def _bwrap_args(self, drop_caps):
-        args = [bwrap_path(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                "--perms", "01777", "--tmpfs", "/tmp"]
-        needed = _needed_paths()
-        # The private /tmp would hide a course or a Python that lives there (a clone in /tmp).
-        # Folders on the way are made traversable: bwrap would copy their (often private) modes.
-        for path in needed:
-            if path.is_relative_to("/tmp") and path != Path("/tmp"):
-                for folder in reversed(path.relative_to("/tmp").parents[:-1]):
-                    args += ["--perms", "0755", "--dir", str(Path("/tmp", folder))]
-                args += ["--ro-bind", str(path), str(path)]
-        args += _reachable([p for p in needed if not p.is_relative_to("/tmp")])
+        # Only the system's own folders are shown, then what the kernel needs (this Python and
+        # the course's helpers); home folders, other checkouts and anything else stay invisible.
+        args = [bwrap_path(), "--dev", "/dev", "--proc", "/proc", "--perms", "01777", "--tmpfs", "/tmp"]
+        for name in SYSTEM_FOLDERS:
+            folder = Path("/", name)
+            if folder.is_symlink():  # /bin -> usr/bin on merged-/usr systems
+                args += ["--symlink", os.readlink(folder), str(folder)]
+            elif folder.is_dir():
+                args += ["--ro-bind", str(folder), str(folder)]
+        for path in _needed_paths():
+            if any(path.is_relative_to(Path("/", name)) for name in SYSTEM_FOLDERS):
+                continue
+            # Folders on the way are made traversable: bwrap would copy their (often private) modes.
+            for folder in reversed(path.parents[:-1]):
+                args += ["--perms", "0755", "--dir", str(folder)]
+            args += ["--ro-bind", str(path), str(path)]
         args += ["--bind", str(self._box), str(self._box)]
         for hidden in sorted({str(Path(p).resolve()) for p in self.hidden_paths if Path(p).exists()}):
             if Path(hidden).is_dir():
@@ -278,33 +283,15 @@ def _chown_tree(root, uid):
             os.chown(name, uid, uid)
 
 
+# Shown read-only inside the sandbox: the operating system, its libraries, settings and fonts.
+SYSTEM_FOLDERS = ("bin", "etc", "lib", "lib32", "lib64", "libx32", "sbin", "sys", "usr", "var")
+
+
 def _needed_paths():
     """What the kernel must be able to read: this Python, its packages and the course's helpers."""
     from ..paths import REPO_ROOT
     paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent, REPO_ROOT}
     return sorted({p.resolve() for p in paths})
-
-
-def _reachable(paths):
-    """bwrap arguments that let an unprivileged user reach `paths` when an ancestor folder is private.
-
-    A private folder on the way (like /root holding pyenv's Python) is replaced by an
-    empty, traversable one into which only the needed sub-folders are bound.
-    """
-    args, blocked = [], {}
-    for path in paths:
-        for ancestor in [*reversed(path.parents), path]:
-            if ancestor == Path("/"):
-                continue
-            if not os.stat(ancestor).st_mode & 0o001:  # others may not pass through it
-                if ancestor != path:
-                    blocked.setdefault(ancestor, set()).add(path)
-                break
-    for private, inside in sorted(blocked.items()):
-        args += ["--perms", "0755", "--tmpfs", str(private)]
-        for path in sorted(inside):
-            args += ["--ro-bind", str(path), str(path)]
-    return args
 
 
 def _copy_font_cache(target):

@@ -70,14 +70,14 @@ def measure(lesson, moves):
     import nbformat
     from nbclient import NotebookClient
 
-    from dlcourse import notebooks
+    from dlcourse import headless, notebooks
     from dlcourse.paths import SOLUTIONS_DIR, lesson_notebook
 
     nb = notebooks.read(lesson_notebook(lesson, SOLUTIONS_DIR))
     nb.cells.append(nbformat.v4.new_code_cell(MEASURE.replace("MOVES", str(moves))))
     client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(SOLUTIONS_DIR / lesson)}})
-    client.execute()
+    headless.detach_output_widgets(client).execute()  # avoids nbclient's random stall (dlcourse/headless.py)
     last = nb.cells[-1]
     errors = [o for o in last.outputs if o.output_type == "error"]
     if errors:

@@ -52,16 +52,19 @@ def test_plain_nbgrader_works_in_a_new_course_folder(tmp_path):
 
 def test_build_reports_drift(tmp_path):
     import shutil
-    shutil.copytree(LESSONS_DIR, tmp_path / "lessons")
     lesson = lesson_ids()[0]
+    # A course of one lesson keeps the three builds below quick.
+    shutil.copytree(SOLUTIONS_DIR / lesson, tmp_path / "solutions" / lesson)
+    shutil.copytree(LESSONS_DIR / lesson, tmp_path / "lessons" / lesson)
     path = tmp_path / "lessons" / lesson / f"{lesson}.ipynb"
     path.write_text(path.read_text().replace("perceptron", "perceptr0n", 1))
     (tmp_path / "lessons" / "99-stale").mkdir()
     (tmp_path / "lessons" / "99-stale" / "old.ipynb").write_text("{}")
-    report = build.build(check=True, lessons_dir=tmp_path / "lessons")
+    dirs = {"lessons_dir": tmp_path / "lessons", "source_dir": tmp_path / "solutions"}
+    report = build.build(check=True, **dirs)
     assert report.changed == [f"{lesson}/{lesson}.ipynb"] and report.removed == ["99-stale/old.ipynb"]
-    report = build.build(lessons_dir=tmp_path / "lessons")  # and a real build repairs both
-    assert build.build(check=True, lessons_dir=tmp_path / "lessons").clean
+    report = build.build(**dirs)  # and a real build repairs both
+    assert build.build(check=True, **dirs).clean
     assert not (tmp_path / "lessons" / "99-stale").exists()
 
 
@@ -127,3 +130,13 @@ def test_workspace_copies_new_lessons_and_never_overwrites(tmp_path):
     mine.write_text("my answers")
     assert ensure_workspace(tmp_path / "work") == []
     assert mine.read_text() == "my answers"
+
+
+def test_grading_works_without_an_activated_environment(tmp_path, monkeypatch):
+    """`.venv/bin/dlcourse grade` from a plain shell: nbgrader still finds this environment's `alembic`."""
+    from dlcourse import grading
+    from dlcourse.course import make_course
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    course = make_course(tmp_path / "course")
+    assert grading.grade(lesson_ids()[0], course) == []  # loads the lesson into a new gradebook: runs alembic
+    assert sys.executable.rsplit("/", 1)[0] in __import__("os").environ["PATH"].split(":")

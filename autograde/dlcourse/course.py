@@ -75,6 +75,10 @@ def nbgrader_api(course_root):
     from nbgrader.apps import NbGraderAPI
     from traitlets.config import PyFileConfigLoader
 
+    # nbgrader runs `alembic` from PATH: use this environment's, even when it was not activated.
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
     return NbGraderAPI(config=config)
 

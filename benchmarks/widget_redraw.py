@@ -83,7 +83,7 @@ def measure(lesson, moves):
     if errors:
         raise RuntimeError(f"{lesson}: measuring failed: {errors[0].ename}: {errors[0].evalue}")
     text = "".join(o.get("text", "") for o in last.outputs if o.output_type == "stream")
-    return json.loads(text.split("WIDGET-REDRAW ", 1)[1])
+    return json.loads(text.split("WIDGET-REDRAW ", 1)[1].splitlines()[0])
 
 
 def main(argv=None):

@@ -11,6 +11,9 @@ STAMP      := $(VENV)/.installed
 LAB_ARGS   ?=
 WORK       ?= work
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): on two cores two, since much of a test's time is spent waiting
+# for a kernel, a browser or a time limit. tests/conftest.py keeps related tests in one process.
+TEST_PROCESSES ?= 2
 
 # JupyterLab refuses to run as root unless told to; containers often run as root.
 ifeq ($(shell id -u),0)
@@ -31,7 +34,7 @@ lab: env
 test: env
 	@# Debian packages the tests need (chromium, bubblewrap), installed when missing as root or with sudo.
 	@bash tests/install-system-packages.sh
-	$(RUN) $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(RUN) $(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
 
 env: $(STAMP)
 

@@ -7,6 +7,7 @@ tests keep full marks, and the instructor is told what happened.
 """
 
 import json
+import textwrap
 from dataclasses import dataclass, field
 
 import nbformat
@@ -14,6 +15,7 @@ import nbformat
 from dlcourse import notebooks
 
 from . import submissions as subs
+from .mistakes.lesson_01_perceptron import NO_BIAS_UPDATE
 
 LESSON = "01-perceptron"
 TRAIN = "perceptron_train"
@@ -21,19 +23,7 @@ ALL_TESTS = ("test_weighted_sum", "test_step", "test_perceptron_predict", "test_
 OTHERS = ("test_weighted_sum", "test_step", "test_perceptron_predict")
 
 # A wrong but harmless perceptron_train (never updates the bias): what a cheater tries to hide.
-WRONG_TRAIN = '''
-def perceptron_train(X, y, lr=1.0, epochs=10):
-    X = np.asarray(X, dtype=float)
-    w, b, errors = np.zeros(X.shape[1]), 0.0, []
-    for _ in range(epochs):
-        count = 0
-        for x_i, y_i in zip(X, y):
-            delta = y_i - perceptron_predict(x_i, w, b)
-            if delta:
-                w, count = w + lr * delta * x_i, count + 1
-        errors.append(count)
-    return w, b, errors
-'''
+WRONG_TRAIN = textwrap.dedent(NO_BIAS_UPDATE)
 
 
 def train_body(body):
@@ -98,8 +88,7 @@ def _neuter(nb, index):
 
 
 CATALOGUE = [
-    Hostile("loop", "an infinite loop in perceptron_train",
-            with_train(train_body("    while True:\n        pass\n")), flags=("time limit",)),
+    # (A plain endless loop is dave's, in tests/test_grading_pipeline.py.)
     Hostile("stubborn", "a loop that swallows every interrupt",
             with_train(train_body("    import time\n    while True:\n        try:\n            time.sleep(0.05)\n"
                                   "        except KeyboardInterrupt:\n            pass\n")),
@@ -145,9 +134,9 @@ CATALOGUE = [
                             after="test_perceptron_predict", train=WRONG_TRAIN),
             flags=("tampering",)),
     Hostile("patch-inside-test", "patches np.allclose from inside the graded function",
-            with_train(WRONG_TRAIN.replace("    return w, b, errors",
+            with_train(WRONG_TRAIN.replace("    return w, b, errors_per_epoch",
                                            "    np.allclose = lambda *a, **k: True\n    np.isclose = lambda *a, **k: True\n"
-                                           "    return w, b, errors")),
+                                           "    return w, b, errors_per_epoch")),
             flags=("tampering during the test",)),
     Hostile("snoop", "looks for the hidden tests and solutions on disk and prints them",
             with_extra_cell("import glob\nfor pattern in ['{course}/**/*.ipynb', '/work/**/solutions/**/*.ipynb',\n"

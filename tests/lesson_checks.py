@@ -1,14 +1,18 @@
 """Helpers the lesson tests share: executing notebooks and reading their graded cells."""
 
 import ast
+import functools
 import tempfile
 import time
+from dataclasses import dataclass
 
 import nbformat
 from nbclient import NotebookClient
 
 from dlcourse import headless, notebooks
 from dlcourse.paths import SOLUTIONS_DIR, lesson_ids, lesson_notebook
+
+from .figures import recorded, with_hook
 
 LESSONS = lesson_ids()
 
@@ -31,6 +35,22 @@ def execute(nb, cwd, timeout=120):
     errors = [(i, out.ename, out.evalue) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
               for out in cell.get("outputs", []) if out.output_type == "error"]
     return nb, errors, time.perf_counter() - start
+
+
+@dataclass
+class SolutionRun:
+    errors: list  # [(cell index in the lesson, error name, message)]
+    seconds: float
+    figures: list  # every figure the run rendered, as tests/figures.py describes it
+
+
+@functools.lru_cache(maxsize=None)
+def run_solution(lesson):
+    """The lesson's solution notebook run once, top to bottom, in its own folder, with the
+    figure recorder around it (tests/figures.py); shared by the lesson and figure tests."""
+    executed, errors, seconds = execute(with_hook(source_notebook(lesson)), cwd=SOLUTIONS_DIR / lesson)
+    errors = [(i - 1, name, message) for i, name, message in errors]  # the recorder is cell 0
+    return SolutionRun(errors, seconds, recorded(executed))
 
 
 def source_notebook(lesson):

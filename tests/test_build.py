@@ -18,11 +18,13 @@ def test_lessons_match_a_fresh_build():
 
 
 def test_build_is_deterministic(tmp_path):
+    """Two builds, in two folders, byte for byte. One lesson is enough here: the drift test above
+    compares a fresh build of every lesson with the committed one, made at another time."""
     first, second = tmp_path / "a", tmp_path / "b"
-    build.generate(lesson_ids(), first)
-    build.generate(lesson_ids(), second)
-    for lesson in lesson_ids():
-        assert lesson_notebook(lesson, first).read_bytes() == lesson_notebook(lesson, second).read_bytes()
+    lesson = lesson_ids()[0]
+    build.generate([lesson], first)
+    build.generate([lesson], second)
+    assert lesson_notebook(lesson, first).read_bytes() == lesson_notebook(lesson, second).read_bytes()
 
 
 def test_no_student_file_leaks_a_solution_or_hidden_test():

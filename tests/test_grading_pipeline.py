@@ -16,23 +16,6 @@ from . import submissions as subs
 
 LESSON = "01-perceptron"
 
-NO_BIAS_UPDATE = '''
-def perceptron_train(X, y, lr=1.0, epochs=10):
-    X = np.asarray(X, dtype=float)
-    w = np.zeros(X.shape[1])
-    b = 0.0
-    errors_per_epoch = []
-    for _ in range(epochs):
-        errors = 0
-        for x_i, y_i in zip(X, y):
-            delta = y_i - perceptron_predict(x_i, w, b)
-            if delta != 0:
-                w = w + lr * delta * x_i
-                errors += 1
-        errors_per_epoch.append(errors)
-    return w, b, errors_per_epoch
-'''
-
 LOOPS_FOREVER = '''
 def perceptron_train(X, y, lr=1.0, epochs=10):
     w = np.zeros(np.shape(X)[1])
@@ -42,15 +25,23 @@ def perceptron_train(X, y, lr=1.0, epochs=10):
 
 
 # Tight limits so the hostile submissions finish quickly; every lesson-01 cell needs well under a second.
-LIMITS = {"DLCOURSE_CELL_TIMEOUT": "8", "DLCOURSE_NOTEBOOK_TIMEOUT": "40", "DLCOURSE_STUCK_GRACE": "3"}
+LIMITS = {"DLCOURSE_CELL_TIMEOUT": "8", "DLCOURSE_NOTEBOOK_TIMEOUT": "20", "DLCOURSE_STUCK_GRACE": "3"}
 REGULAR = ("alice", "bob", "carol", "dave")
+# Graded alone for comparison; dave's endless loop would only add its time limit to that run.
+QUICK = ("alice", "bob", "carol")
+# Most hostile submissions sit waiting for a time limit, so more workers than cores pay off.
+CLASS_WORKERS = 4
 
 
-def _regular_class(course):
-    subs.submit(course, "alice", LESSON, subs.student_notebook(LESSON))                     # all correct
-    subs.submit(course, "bob", LESSON, subs.blank_notebook(LESSON))                         # did nothing
-    subs.submit(course, "carol", LESSON, subs.student_notebook(LESSON, {"perceptron_train": NO_BIAS_UPDATE}))
-    subs.submit(course, "dave", LESSON, subs.student_notebook(LESSON, {"perceptron_train": LOOPS_FOREVER}))
+def _regular_class(course, students=REGULAR):
+    submissions = {
+        "alice": lambda: subs.student_notebook(LESSON),                                      # all correct
+        "bob": lambda: subs.blank_notebook(LESSON),                                          # did nothing
+        "carol": lambda: subs.student_notebook(LESSON, {"perceptron_train": hostile.WRONG_TRAIN}),
+        "dave": lambda: subs.student_notebook(LESSON, {"perceptron_train": LOOPS_FOREVER}),
+    }
+    for student in students:
+        subs.submit(course, student, LESSON, submissions[student]())
 
 
 def _grade_with_limits(course, **kwargs):
@@ -67,9 +58,9 @@ def _grade_with_limits(course, **kwargs):
 def graded_alone(tmp_path_factory):
     """The regular students graded on their own, to compare with grading beside hostile ones."""
     course = subs.new_course(tmp_path_factory.mktemp("alone"))
-    _regular_class(course)
+    _regular_class(course, QUICK)
     _grade_with_limits(course)
-    return {s: subs.cell_scores(course, LESSON, s) for s in REGULAR}
+    return {s: subs.cell_scores(course, LESSON, s) for s in QUICK}
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +77,7 @@ def graded_class(tmp_path_factory):
     alice_file = Path(course, "submitted", "alice", LESSON, f"{LESSON}.ipynb")
     before = alice_file.read_bytes()
     start = time.monotonic()
-    results = _grade_with_limits(course)
+    results = _grade_with_limits(course, workers=CLASS_WORKERS)
     seconds = time.monotonic() - start
     assert alice_file.read_bytes() == before, "a submission changed another student's file"
     return course, results, seconds
@@ -119,6 +110,7 @@ def test_infinite_loop_is_stopped_and_only_costs_its_cells(graded_class):
     points = subs.autograded_points(LESSON)
     assert results["dave"].status == "graded"
     assert results["dave"].score == sum(points.values()) - points["test_perceptron_train"]
+    assert any(f["kind"] == "time limit" for f in results["dave"].findings), "the instructor must be told"
 
 
 def test_unreadable_submission_is_reported_and_does_not_stop_the_others(graded_class):
@@ -169,7 +161,7 @@ def test_grading_again_gives_identical_scores(graded_class):
 
 def test_regular_students_get_exactly_the_scores_they_get_alone(graded_class, graded_alone):
     course, _, _ = graded_class
-    for student in REGULAR:
+    for student in QUICK:
         assert subs.cell_scores(course, LESSON, student) == graded_alone[student], (
             f"{student}'s grade changed when graded beside the hostile submissions")
 
@@ -217,7 +209,22 @@ def test_gradebook_is_intact_after_hostile_grading(graded_class):
 def test_a_hostile_class_is_graded_in_bounded_time(graded_class):
     _, results, seconds = graded_class
     per_notebook = int(LIMITS["DLCOURSE_NOTEBOOK_TIMEOUT"])
-    # Every submission is bounded by the notebook limit plus a kernel start; two workers share them.
+    # Every submission is bounded by the notebook limit plus a kernel start; the workers share them.
     assert seconds < len(results) * (per_notebook + 30)
     assert all(r.seconds < per_notebook + 60 for r in results.values()), \
         {s: round(r.seconds) for s, r in results.items()}
+
+
+def _environment_variable(name):
+    import os
+    return os.environ.get(name)
+
+
+def test_grading_workers_see_the_environment_of_each_call(tmp_path, monkeypatch):
+    """Workers come from a long-lived fork server; a limit set after it started must still reach them."""
+    from dlcourse import parallel
+    course = subs.new_course(tmp_path)
+    for timeout in ("11", "12"):
+        monkeypatch.setenv("DLCOURSE_CELL_TIMEOUT", timeout)
+        with parallel.worker_pool(course, 1) as pool:
+            assert pool.submit(_environment_variable, "DLCOURSE_CELL_TIMEOUT").result() == timeout

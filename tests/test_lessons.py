@@ -7,7 +7,7 @@ import pytest
 
 from dlcourse import notebooks
 
-from .lesson_checks import LESSONS, answer_functions, execute, signature, source_notebook
+from .lesson_checks import LESSONS, answer_functions, run_solution, signature, source_notebook
 from .syllabus import SYLLABUS
 
 
@@ -62,8 +62,8 @@ def test_graded_cells_are_well_formed(lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS)
-def test_solution_notebook_runs_without_error(lesson, repo):
+def test_solution_notebook_runs_without_error(lesson):
     """The instructor version runs top to bottom in fast mode, as CI and graders run it."""
-    _, errors, seconds = execute(source_notebook(lesson), cwd=repo / "solutions" / lesson)
-    assert not errors, f"{lesson}: cells raised errors: {errors}"
-    print(f"{lesson}: executed in {seconds:.1f} s")
+    run = run_solution(lesson)
+    assert not run.errors, f"{lesson}: cells raised errors: {run.errors}"
+    print(f"{lesson}: executed in {run.seconds:.1f} s")

@@ -1,72 +1,98 @@
 """Proof that the hidden tests can be trusted: every catalogued mistake loses points on
-its own test, every differently written correct answer earns full marks, and all of it is
-graded by the real pipeline (dlcourse grade: nbgrader autograde on a course folder)."""
+its own test, and every differently written correct answer earns full marks.
+
+The whole catalogue is tried quickly (tests/mistakes/trial.py: the answers and the tests
+in one process, forked per submission); sample submissions of three lessons are also
+graded by the real pipeline (dlcourse grade: nbgrader autograde on a course folder), which
+must give exactly the same test-cell scores. `python benchmarks/catalogue_in_nbgrader.py`
+grades every catalogue entry through nbgrader.
+"""
 
 import pytest
 
 from . import submissions as subs
-from .lesson_checks import source_notebook
-from .mistakes import Correct, catalogues
-from .mistakes.plan import Planner
+from .mistakes import Correct, catalogues, trial
+from .mistakes.plan import is_correct, pack_catalogue, sources
 
 CATALOGUES = catalogues()
+# The first numpy lesson, the longest numpy network and the PyTorch lesson.
+GRADED_BY_NBGRADER = ("01-perceptron", "05-neural-network", "09-pytorch-mnist")
 
 
 @pytest.fixture(scope="module", params=sorted(CATALOGUES))
-def graded_catalogue(request, tmp_path_factory):
-    """One lesson's whole catalogue, packed into submissions and graded in one run."""
+def tried_catalogue(request):
+    """One lesson's whole catalogue, tried: (lesson, planner, batches, reference, outcomes)."""
     lesson = request.param
+    planner, batches = pack_catalogue(CATALOGUES[lesson])
+    reference, outcomes = trial.run(lesson, [sources(b) for b in batches])
     module = CATALOGUES[lesson]
-    planner = Planner(source_notebook(lesson), subs.reference_answers(lesson))
-    batches = planner.pack([*module.MISTAKES, *module.CORRECT])
-    course = subs.new_course(tmp_path_factory.mktemp(lesson))
-    plan = {}
-    for i, batch in enumerate(batches):
-        kind = "ok" if all(isinstance(a, Correct) for a in batch.values()) else "bad"
-        student = f"{kind}-{i:03d}"
-        subs.submit(course, student, lesson,
-                    subs.student_notebook(lesson, {f: a.source for f, a in batch.items()}))
-        plan[student] = batch
-    results = subs.grade(course, lesson)
     print(f"{lesson}: {len(module.MISTAKES)} mistakes and {len(module.CORRECT)} correct answers "
-          f"in {len(batches)} graded submissions")
-    return lesson, course, planner, plan, results
+          f"in {len(batches)} pretend submissions")
+    return lesson, planner, batches, reference, outcomes
 
 
-def test_catalogue_covers_every_graded_function(graded_catalogue):
-    lesson, _, planner, plan, _ = graded_catalogue
-    mistaken = {f for batch in plan.values() for f, a in batch.items() if not isinstance(a, Correct)}
+def test_catalogue_covers_every_graded_function(tried_catalogue):
+    lesson, planner, batches, _, _ = tried_catalogue
+    mistaken = {f for batch in batches for f, a in batch.items() if not isinstance(a, Correct)}
     assert planner.functions <= mistaken, f"{lesson}: no catalogued mistake for {sorted(planner.functions - mistaken)}"
     assert CATALOGUES[lesson].CORRECT, f"{lesson}: add correct answers written differently"
 
 
-def test_every_mistake_loses_points_on_its_own_test(graded_catalogue):
-    lesson, course, planner, plan, results = graded_catalogue
+def test_reference_passes_every_test(tried_catalogue):
+    lesson, planner, _, reference, _ = tried_catalogue
+    assert set(reference) >= {f"test_{f}" for f in planner.test_code}, f"{lesson}: tests not run: {reference}"
+    failed = {test: error for test, error in reference.items() if error}
+    assert not failed, f"{lesson}: the reference solution fails: {failed}"
+
+
+def test_every_mistake_loses_points_on_its_own_test(tried_catalogue):
+    lesson, planner, batches, _, outcomes = tried_catalogue
     escaped, interfered = [], []
-    for student, batch in plan.items():
-        if all(isinstance(a, Correct) for a in batch.values()):
+    for batch, failed in zip(batches, outcomes):
+        if is_correct(batch):
             continue
-        assert results[student].status == "graded", f"{student}: {results[student].message}"
-        scores = subs.cell_scores(course, lesson, student)
         for function, answer in batch.items():
-            score, best = scores[f"test_{function}"]
-            if score >= best:
+            if failed[f"test_{function}"] is None:
                 escaped.append(f"{function}: {answer.why}")
         # Tests that cannot reach any mistake in this submission must be untouched.
         for function in planner.clean_tests(batch):
-            score, best = scores[f"test_{function}"]
-            if score < best:
-                interfered.append(f"test_{function} lost points next to {[a.why for a in batch.values()]}")
+            if failed[f"test_{function}"] is not None:
+                interfered.append(f"test_{function} failed ({failed[f'test_{function}']}) next to "
+                                  f"{[a.why for a in batch.values()]}")
     assert not escaped, f"{lesson}: the hidden tests let these mistakes through: {escaped}"
     assert not interfered, f"{lesson}: tests depend on more than the code they test: {interfered}"
 
 
-def test_every_correct_variant_gets_full_marks(graded_catalogue):
-    lesson, course, _, plan, results = graded_catalogue
-    full = sum(subs.autograded_points(lesson).values())
-    for student, batch in plan.items():
-        if all(isinstance(a, Correct) for a in batch.values()):
-            assert results[student].status == "graded", f"{student}: {results[student].message}"
-            assert results[student].score == full, (
-                f"{lesson}: correct answers {[f'{f}: {a.why}' for f, a in batch.items()]} lost points: "
-                f"{subs.cell_scores(course, lesson, student)}")
+def test_every_correct_variant_gets_full_marks(tried_catalogue):
+    lesson, _, batches, _, outcomes = tried_catalogue
+    for batch, failed in zip(batches, outcomes):
+        if is_correct(batch):
+            lost = {test: error for test, error in failed.items() if error}
+            assert not lost, f"{lesson}: correct answers {[f'{f}: {a.why}' for f, a in batch.items()]} lost points: {lost}"
+
+
+def sample(batches):
+    """The fullest mistake submission and the fullest correct one (one each per worker)."""
+    wrong = max((b for b in batches if not is_correct(b)), key=len)
+    right = max((b for b in batches if is_correct(b)), key=len)
+    return [wrong, right]
+
+
+@pytest.mark.parametrize("lesson", GRADED_BY_NBGRADER)
+def test_nbgrader_gives_the_scores_the_trial_found(lesson, tmp_path):
+    _, batches = pack_catalogue(CATALOGUES[lesson])
+    chosen = sample(batches)
+    _, outcomes = trial.run(lesson, [sources(b) for b in chosen])
+    course = subs.new_course(tmp_path)
+    students = [f"sample-{i}" for i in range(len(chosen))]
+    for student, batch in zip(students, chosen):
+        subs.submit(course, student, lesson, subs.student_notebook(lesson, sources(batch)))
+    results = subs.grade(course, lesson)
+    autograded = subs.autograded_points(lesson)
+    for student, batch, failed in zip(students, chosen, outcomes):
+        assert results[student].status == "graded", f"{student}: {results[student].message}"
+        scores = subs.cell_scores(course, lesson, student)
+        lost = {test for test in autograded if scores[test][0] < scores[test][1]}
+        assert lost == {test for test, error in failed.items() if error}, (
+            f"{lesson} {[a.why for a in batch.values()]}: nbgrader took points off {sorted(lost)}, "
+            f"the trial found {failed}")

@@ -229,6 +229,27 @@ def test_output_widgets_are_not_mirrored(tmp_path):
     assert not report["findings"]
 
 
+def test_nbgrader_validate_does_not_mirror_output_widgets(tmp_path):
+    """The Validate button and plain nbgrader use nbgrader's own Execute: the course's configuration
+    takes the mirror away from it too (else Validate on a widget lesson can wait out a cell's time limit)."""
+    from nbclient import NotebookClient
+    from nbgrader.preprocessors import Execute
+    from traitlets.config import Config
+
+    from dlcourse.settings import configure
+    output_widget = {"content": {"comm_id": "w1", "data": {"state": {
+        "_model_module": "@jupyter-widgets/output", "_model_name": "OutputModel", "outputs": []}}}}
+    original = Execute.on_comm_open_jupyter_widget
+    try:
+        Execute.on_comm_open_jupyter_widget = NotebookClient.on_comm_open_jupyter_widget  # as installed
+        assert Execute().comm_open_handlers["jupyter.widget"](output_widget) is not None, \
+            "nbclient no longer mirrors Output widgets: headless.py can go"
+        configure(Config(), tmp_path / "course")
+        assert Execute().comm_open_handlers["jupyter.widget"](output_widget) is None
+    finally:
+        Execute.on_comm_open_jupyter_widget = original
+
+
 @needs_bwrap
 def test_folders_outside_the_course_are_invisible(tmp_path):
     """Another checkout with solutions, last year's course, a home folder: the kernel sees none of them."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import notebooks
-from .course import make_course, run_nbgrader
+from .course import api_call, make_course, nbgrader_api
 from .paths import LESSONS_DIR, SOLUTIONS_DIR, lesson_ids, lesson_notebook
 
 
@@ -63,8 +63,9 @@ def generate(lessons, release_dir, source_dir=SOLUTIONS_DIR):
     """Run generate_assignment for each lesson, writing the student versions under release_dir."""
     with tempfile.TemporaryDirectory(prefix="dlcourse-build-") as tmp:
         course = make_course(Path(tmp) / "course", source_dir=source_dir, release_dir=release_dir)
+        api = nbgrader_api(course)  # one nbgrader for every lesson, not one process each
         for lesson in lessons:
-            run_nbgrader(course, "generate_assignment", lesson, "--force")
+            api_call(api.generate_assignment(lesson, force=True, create=True), f"generate_assignment {lesson}")
             check_no_leaks(lesson, release_dir, source_dir)
 
 

@@ -8,6 +8,7 @@ the same way. Plain `nbgrader` commands and the Formgrader read the same file.
 import os
 from pathlib import Path
 
+from . import headless
 from .paths import COURSE_DIR, COURSE_ID, LESSONS_DIR, REPO_ROOT, SOLUTIONS_DIR
 
 # Seconds one cell may run while validating or autograding. Lessons skip long
@@ -88,6 +89,7 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
     sources serve any number of course folders. db_url (or the environment
     variable DLCOURSE_DB_URL) selects a server database instead of SQLite.
     """
+    headless.quiet_nbgrader_execute()  # Validate and plain nbgrader would stall on Output widgets
     course_root = Path(course_root).resolve()
     c.CourseDirectory.root = str(course_root)
     c.CourseDirectory.course_id = course_id

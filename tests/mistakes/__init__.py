@@ -32,6 +32,15 @@ class Correct(Answer):
     """A right answer written differently: every test cell must give full marks."""
 
 
+def variant(reference, *edits):
+    """`reference` code with each (old, new) edit made; each old text must occur exactly once."""
+    code = reference
+    for old, new in edits:
+        assert code.count(old) == 1, f"not exactly once in the reference: {old!r}"
+        code = code.replace(old, new)
+    return code
+
+
 def catalogues():
     """{lesson id: module} for every catalogue in this package."""
     found = {}

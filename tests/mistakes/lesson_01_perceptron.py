@@ -1,8 +1,29 @@
 """Lesson 01: mistakes students make with the perceptron, and right answers in other styles."""
 
-from . import Correct, Mistake
+from . import Correct, Mistake, variant
 
 LESSON = "01-perceptron"
+
+# The reference training loop, to vary a line or two at a time.
+_TRAIN = """
+    def perceptron_train(X, y, lr=1.0, epochs=10):
+        X = np.asarray(X, dtype=float)
+        w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
+        for _ in range(epochs):
+            errors = 0
+            for x_i, y_i in zip(X, y):
+                delta = y_i - perceptron_predict(x_i, w, b)
+                if delta:
+                    w, b = w + lr * delta * x_i, b + lr * delta
+                    errors += 1
+            errors_per_epoch.append(errors)
+        return w, b, errors_per_epoch
+"""
+_UPDATE = "w, b = w + lr * delta * x_i, b + lr * delta"
+
+# A wrong perceptron_train that runs and returns the right shapes: the hostile and pipeline tests
+# use it too, as the wrong answer a student might try to hide.
+NO_BIAS_UPDATE = variant(_TRAIN, (_UPDATE, "w = w + lr * delta * x_i"))
 
 MISTAKES = [
     # weighted_sum
@@ -70,48 +91,11 @@ MISTAKES = [
             return (weighted_sum(X, w, b) > 0).astype(int)
     """),
     # perceptron_train
-    Mistake("perceptron_train", "never updates the bias", """
-        def perceptron_train(X, y, lr=1.0, epochs=10):
-            X = np.asarray(X, dtype=float)
-            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
-            for _ in range(epochs):
-                errors = 0
-                for x_i, y_i in zip(X, y):
-                    delta = y_i - perceptron_predict(x_i, w, b)
-                    if delta:
-                        w = w + lr * delta * x_i
-                        errors += 1
-                errors_per_epoch.append(errors)
-            return w, b, errors_per_epoch
-    """),
-    Mistake("perceptron_train", "update with the wrong sign", """
-        def perceptron_train(X, y, lr=1.0, epochs=10):
-            X = np.asarray(X, dtype=float)
-            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
-            for _ in range(epochs):
-                errors = 0
-                for x_i, y_i in zip(X, y):
-                    delta = perceptron_predict(x_i, w, b) - y_i
-                    if delta:
-                        w, b = w + lr * delta * x_i, b + lr * delta
-                        errors += 1
-                errors_per_epoch.append(errors)
-            return w, b, errors_per_epoch
-    """),
-    Mistake("perceptron_train", "small random start instead of zeros", """
-        def perceptron_train(X, y, lr=1.0, epochs=10):
-            X = np.asarray(X, dtype=float)
-            w, b, errors_per_epoch = np.random.default_rng(0).normal(0, 0.01, X.shape[1]), 0.0, []
-            for _ in range(epochs):
-                errors = 0
-                for x_i, y_i in zip(X, y):
-                    delta = y_i - perceptron_predict(x_i, w, b)
-                    if delta:
-                        w, b = w + lr * delta * x_i, b + lr * delta
-                        errors += 1
-                errors_per_epoch.append(errors)
-            return w, b, errors_per_epoch
-    """),
+    Mistake("perceptron_train", "never updates the bias", NO_BIAS_UPDATE),
+    Mistake("perceptron_train", "update with the wrong sign",
+            variant(_TRAIN, ("y_i - perceptron_predict(x_i, w, b)", "perceptron_predict(x_i, w, b) - y_i"))),
+    Mistake("perceptron_train", "small random start instead of zeros",
+            variant(_TRAIN, ("np.zeros(X.shape[1])", "np.random.default_rng(0).normal(0, 0.01, X.shape[1])"))),
     Mistake("perceptron_train", "shuffles the examples every epoch", """
         def perceptron_train(X, y, lr=1.0, epochs=10):
             X = np.asarray(X, dtype=float)
@@ -138,22 +122,8 @@ MISTAKES = [
                 errors_per_epoch.append(int(np.sum(perceptron_predict(X, w, b) != y)))
             return w, b, errors_per_epoch
     """),
-    Mistake("perceptron_train", "stops early once an epoch has no mistakes", """
-        def perceptron_train(X, y, lr=1.0, epochs=10):
-            X = np.asarray(X, dtype=float)
-            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
-            for _ in range(epochs):
-                errors = 0
-                for x_i, y_i in zip(X, y):
-                    delta = y_i - perceptron_predict(x_i, w, b)
-                    if delta:
-                        w, b = w + lr * delta * x_i, b + lr * delta
-                        errors += 1
-                errors_per_epoch.append(errors)
-                if errors == 0:
-                    break
-            return w, b, errors_per_epoch
-    """),
+    Mistake("perceptron_train", "stops early once an epoch has no mistakes",
+            variant(_TRAIN, ("errors_per_epoch.append(errors)\n", "errors_per_epoch.append(errors)\n            if errors == 0:\n                break\n"))),
     Mistake("perceptron_train", "one batch update per epoch instead of one per example", """
         def perceptron_train(X, y, lr=1.0, epochs=10):
             X = np.asarray(X, dtype=float)
@@ -178,34 +148,10 @@ MISTAKES = [
                 errors_per_epoch.append(errors)
             return w, b, errors_per_epoch
     """),
-    Mistake("perceptron_train", "ignores the learning rate", """
-        def perceptron_train(X, y, lr=1.0, epochs=10):
-            X = np.asarray(X, dtype=float)
-            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
-            for _ in range(epochs):
-                errors = 0
-                for x_i, y_i in zip(X, y):
-                    delta = y_i - perceptron_predict(x_i, w, b)
-                    if delta:
-                        w, b = w + delta * x_i, b + delta
-                        errors += 1
-                errors_per_epoch.append(errors)
-            return w, b, errors_per_epoch
-    """),
-    Mistake("perceptron_train", "centres X in place to 'help' training", """
-        def perceptron_train(X, y, lr=1.0, epochs=10):
-            X -= X.mean(axis=0)
-            w, b, errors_per_epoch = np.zeros(X.shape[1]), 0.0, []
-            for _ in range(epochs):
-                errors = 0
-                for x_i, y_i in zip(X, y):
-                    delta = y_i - perceptron_predict(x_i, w, b)
-                    if delta:
-                        w, b = w + lr * delta * x_i, b + lr * delta
-                        errors += 1
-                errors_per_epoch.append(errors)
-            return w, b, errors_per_epoch
-    """),
+    Mistake("perceptron_train", "ignores the learning rate",
+            variant(_TRAIN, (_UPDATE, "w, b = w + delta * x_i, b + delta"))),
+    Mistake("perceptron_train", "centres X in place to 'help' training",
+            variant(_TRAIN, ("X = np.asarray(X, dtype=float)", "X -= X.mean(axis=0)"))),
 ]
 
 CORRECT = [

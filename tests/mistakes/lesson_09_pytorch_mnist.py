@@ -1,6 +1,6 @@
 """Lesson 09: mistakes students make with PyTorch's device, modules and loops, and right answers in other styles."""
 
-from . import Correct, Mistake
+from . import Correct, Mistake, variant
 
 LESSON = "09-pytorch-mnist"
 
@@ -36,13 +36,11 @@ _EVALUATE = """
 
 
 def _train(old, new):
-    assert old in _TRAIN, old
-    return _TRAIN.replace(old, new)
+    return variant(_TRAIN, (old, new))
 
 
 def _evaluate(old, new):
-    assert old in _EVALUATE, old
-    return _EVALUATE.replace(old, new)
+    return variant(_EVALUATE, (old, new))
 
 
 MISTAKES = [
@@ -295,68 +293,23 @@ MISTAKES = [
     Mistake("train_one_epoch", "averages the batch means without weighting the smaller last batch",
             _train("            total_loss += loss.item() * len(X)\n            n_seen += len(X)\n",
                    "            total_loss += loss.item()\n            n_seen += 1\n")),
-    Mistake("train_one_epoch", "divides by the number of batches", """
-        def train_one_epoch(model, loader, loss_fn, optimizer, device):
-            model.train()
-            total_loss = 0.0
-            for X, y in loader:
-                X, y = X.to(device), y.to(device)
-                optimizer.zero_grad()
-                loss = loss_fn(model(X), y)
-                loss.backward()
-                optimizer.step()
-                total_loss += loss.item() * len(X)
-            return total_loss / len(loader)
-    """),
+    Mistake("train_one_epoch", "divides by the number of batches",
+            _train("        return total_loss / n_seen\n", "        return total_loss / len(loader)\n")),
     Mistake("train_one_epoch", "returns the last batch's loss",
             _train("        return total_loss / n_seen\n", "        return loss.item()\n")),
     Mistake("train_one_epoch", "accumulates loss tensors: returns a tensor and keeps every graph",
             _train("            total_loss += loss.item() * len(X)\n", "            total_loss = total_loss + loss * len(X)\n")),
-    Mistake("train_one_epoch", "zeroes the gradients between backward and step: never learns", """
-        def train_one_epoch(model, loader, loss_fn, optimizer, device):
-            model.train()
-            total_loss, n_seen = 0.0, 0
-            for X, y in loader:
-                X, y = X.to(device), y.to(device)
-                loss = loss_fn(model(X), y)
-                loss.backward()
-                optimizer.zero_grad()
-                optimizer.step()
-                total_loss += loss.item() * len(X)
-                n_seen += len(X)
-            return total_loss / n_seen
-    """),
-    Mistake("train_one_epoch", "steps before backward: each update uses the previous batch's gradient", """
-        def train_one_epoch(model, loader, loss_fn, optimizer, device):
-            model.train()
-            total_loss, n_seen = 0.0, 0
-            for X, y in loader:
-                X, y = X.to(device), y.to(device)
-                optimizer.zero_grad()
-                loss = loss_fn(model(X), y)
-                optimizer.step()
-                loss.backward()
-                total_loss += loss.item() * len(X)
-                n_seen += len(X)
-            return total_loss / n_seen
-    """),
+    Mistake("train_one_epoch", "zeroes the gradients between backward and step: never learns",
+            _train("            optimizer.zero_grad()\n            loss = loss_fn(model(X), y)\n            loss.backward()\n",
+                   "            loss = loss_fn(model(X), y)\n            loss.backward()\n            optimizer.zero_grad()\n")),
+    Mistake("train_one_epoch", "steps before backward: each update uses the previous batch's gradient",
+            _train("            loss.backward()\n            optimizer.step()\n",
+                   "            optimizer.step()\n            loss.backward()\n")),
     Mistake("train_one_epoch", "ignores loss_fn: hard-codes F.cross_entropy",
             _train("            loss = loss_fn(model(X), y)\n", "            loss = F.cross_entropy(model(X), y)\n")),
-    Mistake("train_one_epoch", "makes its own optimizer instead of using the one given", """
-        def train_one_epoch(model, loader, loss_fn, optimizer, device):
-            model.train()
-            optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
-            total_loss, n_seen = 0.0, 0
-            for X, y in loader:
-                X, y = X.to(device), y.to(device)
-                optimizer.zero_grad()
-                loss = loss_fn(model(X), y)
-                loss.backward()
-                optimizer.step()
-                total_loss += loss.item() * len(X)
-                n_seen += len(X)
-            return total_loss / n_seen
-    """),
+    Mistake("train_one_epoch", "makes its own optimizer instead of using the one given",
+            _train("        model.train()\n",
+                   "        model.train()\n        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)\n")),
     Mistake("train_one_epoch", "reports the loss of a second pass after training, not during it", """
         def train_one_epoch(model, loader, loss_fn, optimizer, device):
             model.train()
@@ -435,19 +388,9 @@ MISTAKES = [
     Mistake("evaluate", "returns (accuracy, loss) in the wrong order",
             _evaluate("        return total_loss / n_seen, correct / n_seen\n",
                       "        return correct / n_seen, total_loss / n_seen\n")),
-    Mistake("evaluate", "returns the accuracy as a tensor", """
-        def evaluate(model, loader, loss_fn, device):
-            model.eval()
-            total_loss, correct, n_seen = 0.0, 0, 0
-            with torch.no_grad():
-                for X, y in loader:
-                    X, y = X.to(device), y.to(device)
-                    logits = model(X)
-                    total_loss += loss_fn(logits, y).item() * len(X)
-                    correct = correct + (logits.argmax(dim=1) == y).sum()
-                    n_seen += len(X)
-            return total_loss / n_seen, correct / n_seen
-    """),
+    Mistake("evaluate", "returns the accuracy as a tensor",
+            _evaluate("correct += (logits.argmax(dim=1) == y).sum().item()",
+                      "correct = correct + (logits.argmax(dim=1) == y).sum()")),
     Mistake("evaluate", "also steps backward through the test loss (no no_grad)", """
         def evaluate(model, loader, loss_fn, device):
             model.eval()

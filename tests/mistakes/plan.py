@@ -11,6 +11,7 @@ import ast
 
 from dlcourse import notebooks
 
+from ..submissions import reference_answers
 from . import Correct
 
 
@@ -74,3 +75,21 @@ class Planner:
         wrong = {f for f, a in batch.items() if not isinstance(a, Correct)}
         return [f for f in self.test_code if not (self.test_reaches(f, code_of) & wrong)]
 
+
+
+def is_correct(batch):
+    """True for a batch of correct variants only."""
+    return all(isinstance(a, Correct) for a in batch.values())
+
+
+def sources(batch):
+    """{grade_id: cell source} of a batch, ready to fill into a notebook."""
+    return {f: a.source for f, a in batch.items()}
+
+
+def pack_catalogue(module):
+    """(planner, [batch]): a catalogue module packed into pretend submissions."""
+    from dlcourse.paths import SOLUTIONS_DIR, lesson_notebook
+    lesson = module.LESSON
+    planner = Planner(notebooks.read(lesson_notebook(lesson, SOLUTIONS_DIR)), reference_answers(lesson))
+    return planner, planner.pack([*module.MISTAKES, *module.CORRECT])

@@ -1,0 +1,92 @@
+"""Which test cells fail for each pretend submission, found quickly.
+
+Grading a submission through nbgrader costs a kernel, the whole notebook and
+the gradebook: seconds each, minutes for a catalogue. A test cell's score
+only depends on whether it raises, so the catalogue is tried in one process
+(trial_driver.py) on just the cells the tests need: the answers, the tests,
+and the cells that define a name those read. Plots, widgets and demo training
+are left out. tests/test_mistake_catalogue.py checks, on sample submissions,
+that this gives exactly the scores nbgrader gives.
+"""
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from dlcourse import notebooks
+from dlcourse.paths import SOLUTIONS_DIR
+
+from ..submissions import reference_answers
+
+DRIVER = Path(__file__).with_name("trial_driver.py")
+CELL_TIMEOUT = 60  # seconds, as the grader's own limit for one cell
+
+
+def names(source):
+    """(names the code binds, names it reads), anywhere in the cell."""
+    bound, read = set(), set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            (bound if isinstance(node.ctx, (ast.Store, ast.Del)) else read).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return bound, read
+
+
+def needed_cells(source_nb, answers):
+    """[{grade_id, kind, source}] in notebook order: every answer cell (with `answers`,
+    {grade_id: source}), every test cell, and each other code cell that binds a name
+    a later needed cell reads."""
+    cells = []
+    for cell in source_nb.cells:
+        if cell.cell_type != "code":
+            continue
+        gid = notebooks.grade_id(cell) or ""
+        if gid in answers:
+            cells.append({"grade_id": gid, "kind": "answer", "source": answers[gid]})
+        elif notebooks.is_autograded_test(cell):
+            cells.append({"grade_id": gid, "kind": "test", "source": cell.source})
+        else:
+            cells.append({"grade_id": "", "kind": "setup", "source": cell.source})
+    wanted, kept = set(), []
+    for cell in reversed(cells):
+        bound, read = names(cell["source"])
+        if cell["kind"] != "setup" or bound & wanted:
+            kept.append(cell)
+            wanted |= read
+    return kept[::-1]
+
+
+def run(lesson, batches, parallel=2):
+    """Try each batch ({grade_id: answer source}) of `lesson`.
+
+    Returns (reference, outcomes): {test_id: error or None} for the reference answers,
+    and one such dict per batch. None means the test cell passed.
+    """
+    folder = SOLUTIONS_DIR / lesson
+    cells = needed_cells(notebooks.read(folder / f"{lesson}.ipynb"), reference_answers(lesson))
+    return run_cells(cells, batches, folder, parallel=parallel)
+
+
+def run_cells(cells, batches, cwd, *, parallel=2, cell_timeout=CELL_TIMEOUT):
+    """run() for cells given as needed_cells() gives them, run in the folder cwd."""
+    spec = {"cells": cells, "batches": batches, "cell_timeout": cell_timeout, "parallel": parallel}
+    env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg",
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+    with tempfile.TemporaryDirectory(prefix="dlcourse-trial-") as scratch:
+        spec_path, result_path = os.path.join(scratch, "spec.json"), os.path.join(scratch, "result.json")
+        with open(spec_path, "w") as f:
+            json.dump(spec, f)
+        done = subprocess.run([sys.executable, str(DRIVER), spec_path, result_path], cwd=cwd, env=env,
+                              capture_output=True, text=True, timeout=cell_timeout * len(cells) * (len(batches) + 1))
+        if done.returncode or not os.path.exists(result_path):
+            raise RuntimeError(f"the trial process failed ({done.returncode}) in {cwd}:\n{done.stderr[-3000:]}")
+        with open(result_path) as f:
+            result = json.load(f)
+    return result["reference"], result["batches"]

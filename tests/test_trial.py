@@ -1,0 +1,80 @@
+"""The quick way the mistake catalogue is tried (tests/mistakes/trial.py), on made-up cells."""
+
+import nbformat
+
+from .mistakes import trial
+
+
+def answer(gid, source):
+    return {"grade_id": gid, "kind": "answer", "source": source}
+
+
+def graded_test(gid, source):
+    return {"grade_id": gid, "kind": "test", "source": source}
+
+
+def setup(source):
+    return {"grade_id": "", "kind": "setup", "source": source}
+
+
+CELLS = [
+    setup("import numpy as np\ndata = np.arange(4.0)"),
+    answer("double", "def double(x):\n    return 2 * x"),
+    graded_test("test_double", "assert np.array_equal(double(data), [0, 2, 4, 6])"),
+    answer("total", "def total(x):\n    return float(np.sum(x))"),
+    graded_test("test_total", "assert total(data) == 6.0"),
+]
+
+
+def test_each_batch_fails_exactly_the_tests_its_answers_break(tmp_path):
+    batches = [
+        {"double": "def double(x):\n    return x + x"},          # right, written differently
+        {"double": "def double(x):\n    return x * x"},          # wrong
+        {"total": "def total(x):\n    return len(x)"},           # wrong
+        {"double": "def double(x):\n    x *= 2\n    return x"},  # passes its test, but doubles the data in place
+        {"total": "def total(x):\n    return total(x)"},         # endless recursion: an error, not a crash
+    ]
+    reference, outcomes = trial.run_cells(CELLS, batches, tmp_path)
+    assert reference == {"test_double": None, "test_total": None}
+    failing = [{t for t, error in outcome.items() if error} for outcome in outcomes]
+    assert failing == [set(), {"test_double"}, {"test_total"}, {"test_total"}, {"test_total"}]
+    assert "AssertionError" in outcomes[1]["test_double"]
+    assert "RecursionError" in outcomes[4]["test_total"]
+
+
+def test_a_batch_never_sees_what_another_did(tmp_path):
+    """The in-place mutation of batch 0 happens in a forked child: batch 1 still sees 0..3."""
+    batches = [{"double": "def double(x):\n    x *= 2\n    return x"}, {}]
+    batches[1] = {"total": "def total(x):\n    return float(np.sum(x))  # same as the reference"}
+    _, outcomes = trial.run_cells(CELLS, batches, tmp_path)
+    assert outcomes[0]["test_total"] and outcomes[1] == {"test_double": None, "test_total": None}
+
+
+def test_a_hanging_or_dying_answer_costs_only_its_own_batch(tmp_path):
+    batches = [{"total": "def total(x):\n    while True:\n        pass"},
+               {"total": "import os\nos._exit(3)"},
+               {"double": "def double(x):\n    return 2 * x"}]
+    reference, outcomes = trial.run_cells(CELLS, batches, tmp_path, cell_timeout=2)
+    assert "time limit" in outcomes[0]["test_total"] and outcomes[0]["test_double"] is None
+    assert outcomes[1]["test_total"] == "the trial process died" and outcomes[1]["test_double"] is None
+    assert outcomes[2] == {"test_double": None, "test_total": None}
+    assert reference == {"test_double": None, "test_total": None}
+
+
+def test_only_the_cells_the_tests_need_are_kept():
+    code = nbformat.v4.new_code_cell
+    nb = nbformat.v4.new_notebook(cells=[
+        code("import numpy as np\nimport matplotlib.pyplot as plt"),
+        code("data = np.arange(4.0)"),
+        code("fig, ax = plt.subplots()\nax.plot(data)"),                      # a picture: not needed
+        code("### BEGIN SOLUTION\ndef double(x):\n    return 2 * x\n### END SOLUTION",
+             metadata={"nbgrader": {"grade_id": "double", "solution": True, "grade": False}}),
+        code("scaled = double(data)"),                                         # a test reads it: needed
+        code("print(double(3))"),                                              # a demo: not needed
+        code("assert np.array_equal(scaled, [0, 2, 4, 6])",
+             metadata={"nbgrader": {"grade_id": "test_double", "solution": False, "grade": True, "points": 1}}),
+    ])
+    kept = trial.needed_cells(nb, {"double": "def double(x):\n    return 2 * x\n"})
+    assert [c["kind"] for c in kept] == ["setup", "setup", "answer", "setup", "test"]
+    assert kept[2]["source"] == "def double(x):\n    return 2 * x\n"
+    assert kept[3]["source"] == "scaled = double(data)"

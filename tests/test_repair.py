@@ -3,10 +3,12 @@
 Every entry of the catalogue, on every released lesson: the repair keeps all the
 student wrote, restores the graded structure, is idempotent and deterministic,
 and flags exactly what it cannot place. Then the whole catalogue goes through
-the real grading command for lesson 01: every damaged submission scores what
+the grading command's repair for lesson 01: every damaged submission scores what
 the undamaged one scores, cell by cell, except an empty notebook (zero,
-flagged). (The structure checks above are what differ between lessons; grading
-every lesson's catalogue would repeat lesson 01's proof at minutes a lesson.)
+flagged). Entries the repair turns into exactly the undamaged submission's code
+and graded cells are compared as such; the others are graded for real. (The
+structure checks above are what differ between lessons; grading every lesson's
+catalogue would repeat lesson 01's proof at minutes a lesson.)
 """
 
 import collections
@@ -211,56 +213,87 @@ def test_repair_command_dry_run_then_write(tmp_path, capsys):
 # ---------------------------------------------------------------------------
 # Through the grading command
 
+def scored_content(nb):
+    """What grading runs and scores: every code cell in order, and the nbgrader metadata of every
+    graded cell (a written answer's text is graded by hand, so it does not count)."""
+    return [(c.cell_type, c.source if c.cell_type == "code" else "", notebooks.nbgrader_meta(c))
+            for c in nb.cells if c.cell_type == "code" or notebooks.grade_id(c)]
+
+
+def repaired(lesson, made):
+    nb, fixes = load(made)
+    return repair.repair(nb, released(lesson), fixes)[0]
+
+
+def student_of(name):
+    return name.replace("_", "-")
+
+
 @pytest.fixture(scope="module", params=GRADED)
 def graded_catalogue(request, tmp_path_factory):
-    """The whole catalogue of one lesson, submitted by one student per entry, graded once."""
+    """The whole catalogue of one lesson, submitted by one student per entry and repaired by
+    `dlcourse grade`. An entry whose repair gives the undamaged submission's scored content
+    (scored_content) must score what it scores, so it is repaired the way grading repairs it and
+    compared; every other entry is graded for real, beside the undamaged submission."""
     lesson = request.param
     course = subs.new_course(tmp_path_factory.mktemp(f"damage-{lesson}"))
     built = damage.build(lesson, complete(lesson))
     subs.submit(course, "undamaged", lesson, complete(lesson))
     for name, (_, made) in built.items():
-        subs.submit(course, name.replace("_", "-"), lesson, damage.to_bytes(made))
+        subs.submit(course, student_of(name), lesson, damage.to_bytes(made))
     originals = {name: damage.to_bytes(made) for name, (_, made) in built.items()}
-    results = subs.grade(course, lesson)
-    return lesson, course, built, results, originals
+    undamaged = scored_content(complete(lesson))
+    alike = {name for name, (_, made) in built.items() if scored_content(repaired(lesson, made)) == undamaged}
+    graded = ["undamaged", *(student_of(n) for n in built if n not in alike)]
+    results = subs.grade(course, lesson, students=graded)
+    told = {s: (r.repairs, r.repair_flags) for s, r in results.items()}
+    for student, report in repair.repair_submissions(course, lesson, [student_of(n) for n in alike]).items():
+        told[student] = (report.changes, report.flags)
+    return lesson, course, built, results, told, originals
 
 
 @pytest.mark.slow
 def test_every_damaged_submission_is_graded_as_if_undamaged(graded_catalogue):
-    lesson, course, built, results, _ = graded_catalogue
+    lesson, course, built, results, told, _ = graded_catalogue
     assert results["undamaged"].status == "graded" and not results["undamaged"].repairs
     full = subs.cell_scores(course, lesson, "undamaged")
     assert results["undamaged"].score == sum(subs.autograded_points(lesson).values())
+    undamaged = scored_content(notebooks.read(course / "submitted" / "undamaged" / lesson / f"{lesson}.ipynb"))
+    assert len(results) > 3, "some entries must go through grading for real"
     wrong = {}
     for name, (entry, _) in built.items():
-        student = name.replace("_", "-")
-        result = results[student]
-        if result.status != "graded":
-            wrong[name] = f"not graded: {result.message}"
+        student = student_of(name)
+        repairs, flags = told.get(student, ([], []))
+        if student not in results:  # repaired as grading repairs it: must now be the undamaged lesson
+            repaired = notebooks.read(course / "submitted" / student / lesson / f"{lesson}.ipynb")
+            if scored_content(repaired) != undamaged:
+                wrong[name] = "repaired on disk into something else than the undamaged submission"
+        elif results[student].status != "graded":
+            wrong[name] = f"not graded: {results[student].message}"
         elif entry.outcome == "empty":
-            if result.score != 0 or not result.repair_flags:
-                wrong[name] = f"expected 0 and a flag, got {result.score} {result.repair_flags}"
+            if results[student].score != 0 or not flags:
+                wrong[name] = f"expected 0 and a flag, got {results[student].score} {flags}"
+            continue
         else:
             scores = subs.cell_scores(course, lesson, student)
             autograded = {gid: s for gid, s in scores.items() if gid in full and gid.startswith("test_")}
             if autograded != {gid: s for gid, s in full.items() if gid.startswith("test_")}:
                 wrong[name] = f"cell scores {autograded}"
-            if bool(result.repair_flags) != (entry.outcome == "flagged"):
-                wrong[name] = f"flags {result.repair_flags}"
-            if not result.repairs and not result.repair_flags:
-                wrong[name] = "no repair reported"
+        if bool(flags) != (entry.outcome == "flagged"):
+            wrong[name] = f"flags {flags}"
+        if not repairs and not flags:
+            wrong[name] = "no repair reported"
     assert not wrong, json.dumps(wrong, indent=1)
 
 
 @pytest.mark.slow
 def test_originals_are_kept_outside_the_submission(graded_catalogue):
-    lesson, course, built, results, originals = graded_catalogue
+    lesson, course, built, _, told, originals = graded_catalogue
     for name in built:
-        student = name.replace("_", "-")
+        student = student_of(name)
         record = course / "repairs" / student / lesson
         report = json.loads((record / "report.json").read_text())[f"{lesson}.ipynb"]
-        assert report["changes"] == results[student].repairs
-        assert report["flags"] == results[student].repair_flags
+        assert (report["changes"], report["flags"]) == told[student]
         if report["changes"]:
             assert (record / f"{lesson}.ipynb").read_bytes() == originals[name]
         else:  # flagged only: the submission is as it was
@@ -272,10 +305,11 @@ def test_originals_are_kept_outside_the_submission(graded_catalogue):
 
 @pytest.mark.slow
 def test_grading_again_keeps_the_record_and_the_original(graded_catalogue):
-    lesson, course, built, results, originals = graded_catalogue
+    """split_answer was repaired before (without grading); grading it now reuses that record."""
+    lesson, course, built, results, told, originals = graded_catalogue
     again = subs.grade(course, lesson, students=["split-answer", "undamaged"])
-    assert again["split-answer"].repairs == results["split-answer"].repairs
-    assert again["split-answer"].score == results["split-answer"].score
+    assert (again["split-answer"].repairs, again["split-answer"].repair_flags) == told["split-answer"]
+    assert again["split-answer"].score == results["undamaged"].score
     assert (course / "repairs" / "split-answer" / lesson / f"{lesson}.ipynb").read_bytes() == originals["split_answer"]
     assert not again["undamaged"].repairs
 

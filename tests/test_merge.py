@@ -34,11 +34,8 @@ def old_release(lesson):
 
 def started(lesson):
     """A student's notebook of the old release: every answer written, plus cells of their own."""
-    nb = subs.student_notebook(lesson, written=True)
-    first_test = next(i for i, c in enumerate(nb.cells) if notebooks.is_autograded_test(c))
-    nb.cells.insert(first_test + 1, damage.new_markdown_cell("My note: ask about the bias term.", "my-note"))
-    nb.cells.insert(first_test + 2, damage.new_code_cell("my_helper = lambda x: 2 * x", "my-helper"))
-    return nb
+    return damage.with_own_cells(subs.student_notebook(lesson, written=True),
+                                 "My note: ask about the bias term.", "my_helper = lambda x: 2 * x")
 
 
 def text(nb):

@@ -134,6 +134,14 @@ def new_markdown_cell(source, tag):
     return cell
 
 
+def with_own_cells(nb, note, code):
+    """`nb` with a Markdown note and a code cell of the student's own right after the first test cell."""
+    first_test = next(i for i, c in enumerate(nb.cells) if notebooks.is_autograded_test(c))
+    nb.cells.insert(first_test + 1, new_markdown_cell(note, "own-note"))
+    nb.cells.insert(first_test + 2, new_code_cell(code, "own-code"))
+    return nb
+
+
 def middle_offset(source):
     """An offset at a line break in the middle of a function body (where a student would split)."""
     lines = source.split("\n")

@@ -19,7 +19,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("DLCOURSE_FAST", "1")
-os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 from tests import submissions as subs  # noqa: E402
 from tests.mistakes import catalogues, trial  # noqa: E402
@@ -33,24 +32,11 @@ def compare(lesson, workers):
     _, outcomes = trial.run(lesson, [sources(b) for b in batches])
     tried = time.perf_counter() - start
     with tempfile.TemporaryDirectory(prefix="catalogue-") as tmp:
-        course = subs.new_course(Path(tmp))
-        students = [f"entry-{i:03d}" for i in range(len(batches))]
-        for student, batch in zip(students, batches):
-            subs.submit(course, student, lesson, subs.student_notebook(lesson, sources(batch)))
         start = time.perf_counter()
-        results = subs.grade(course, lesson, workers=workers)
+        found = trial.graded_by_nbgrader(subs.new_course(Path(tmp)), lesson, [sources(b) for b in batches], workers)
         graded = time.perf_counter() - start
-        autograded = subs.autograded_points(lesson)
-        disagreements = []
-        for student, batch, failed in zip(students, batches, outcomes):
-            if results[student].status != "graded":
-                disagreements.append(f"{student}: not graded: {results[student].message}")
-                continue
-            scores = subs.cell_scores(course, lesson, student)
-            lost = {t for t in autograded if scores[t][0] < scores[t][1]}
-            found = {t for t, error in failed.items() if error}
-            if lost != found:
-                disagreements.append(f"{[a.why for a in batch.values()]}: nbgrader {sorted(lost)}, trial {sorted(found)}")
+    disagreements = [f"{[a.why for a in batch.values()]}: nbgrader {lost}, trial {sorted(trial.failing(failed))}"
+                     for batch, failed, lost in zip(batches, outcomes, found) if lost != trial.failing(failed)]
     return tried, graded, len(batches), disagreements
 
 

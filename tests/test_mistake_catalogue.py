@@ -43,8 +43,7 @@ def test_catalogue_covers_every_graded_function(tried_catalogue):
 def test_reference_passes_every_test(tried_catalogue):
     lesson, planner, _, reference, _ = tried_catalogue
     assert set(reference) >= {f"test_{f}" for f in planner.test_code}, f"{lesson}: tests not run: {reference}"
-    failed = {test: error for test, error in reference.items() if error}
-    assert not failed, f"{lesson}: the reference solution fails: {failed}"
+    assert not trial.failing(reference), f"{lesson}: the reference solution fails: {reference}"
 
 
 def test_every_mistake_loses_points_on_its_own_test(tried_catalogue):
@@ -69,8 +68,8 @@ def test_every_correct_variant_gets_full_marks(tried_catalogue):
     lesson, _, batches, _, outcomes = tried_catalogue
     for batch, failed in zip(batches, outcomes):
         if is_correct(batch):
-            lost = {test: error for test, error in failed.items() if error}
-            assert not lost, f"{lesson}: correct answers {[f'{f}: {a.why}' for f, a in batch.items()]} lost points: {lost}"
+            assert not trial.failing(failed), (
+                f"{lesson}: correct answers {[f'{f}: {a.why}' for f, a in batch.items()]} lost points: {failed}")
 
 
 def sample(batches, n):
@@ -85,16 +84,7 @@ def test_nbgrader_gives_the_scores_the_trial_found(lesson, tmp_path):
     _, batches = pack_catalogue(CATALOGUES[lesson])
     chosen = sample(batches, GRADED_BY_NBGRADER[lesson])
     _, outcomes = trial.run(lesson, [sources(b) for b in chosen])
-    course = subs.new_course(tmp_path)
-    students = [f"sample-{i}" for i in range(len(chosen))]
-    for student, batch in zip(students, chosen):
-        subs.submit(course, student, lesson, subs.student_notebook(lesson, sources(batch)))
-    results = subs.grade(course, lesson)
-    autograded = subs.autograded_points(lesson)
-    for student, batch, failed in zip(students, chosen, outcomes):
-        assert results[student].status == "graded", f"{student}: {results[student].message}"
-        scores = subs.cell_scores(course, lesson, student)
-        lost = {test for test in autograded if scores[test][0] < scores[test][1]}
-        assert lost == {test for test, error in failed.items() if error}, (
-            f"{lesson} {[a.why for a in batch.values()]}: nbgrader took points off {sorted(lost)}, "
-            f"the trial found {failed}")
+    graded = trial.graded_by_nbgrader(subs.new_course(tmp_path), lesson, [sources(b) for b in chosen])
+    for batch, failed, lost in zip(chosen, outcomes, graded):
+        assert lost == trial.failing(failed), (
+            f"{lesson} {[a.why for a in batch.values()]}: nbgrader took points off {lost}, the trial found {failed}")

@@ -33,17 +33,13 @@ def _ignore_widget(msg):
     return None  # no mirror object: the widget's display messages stay in the cell's outputs
 
 
-def _ignore_widget_method(self, msg):
-    return None
-
-
 def quiet_nbgrader_execute():
     """Make nbgrader's own Execute preprocessor skip the mirror, for every instance in this
     process: the Validate button (run inside the JupyterLab server) and plain `nbgrader
     autograde` on the course. The course's nbgrader configuration calls this when it loads.
     """
     from nbgrader.preprocessors import Execute
-    Execute.on_comm_open_jupyter_widget = _ignore_widget_method
+    Execute.on_comm_open_jupyter_widget = staticmethod(_ignore_widget)
 
 
 def ipc_kernel_manager(folder, kernel_name="python3"):

@@ -20,6 +20,7 @@ from pathlib import Path
 from dlcourse import notebooks
 from dlcourse.paths import SOLUTIONS_DIR
 
+from .. import submissions as subs
 from ..submissions import reference_answers
 
 DRIVER = Path(__file__).with_name("trial_driver.py")
@@ -90,3 +91,27 @@ def run_cells(cells, batches, cwd, *, parallel=2, cell_timeout=CELL_TIMEOUT):
         with open(result_path) as f:
             result = json.load(f)
     return result["reference"], result["batches"]
+
+
+def failing(outcome):
+    """The test cells that failed in one outcome ({test_id: error or None})."""
+    return {test for test, error in outcome.items() if error}
+
+
+def graded_by_nbgrader(course, lesson, batches, workers=None):
+    """The same question answered by the real pipeline: each batch submitted by its own student
+    in `course` and graded by `dlcourse grade`. Returns, per batch, the set of test cells that
+    lost points, or a message saying why the submission was not graded."""
+    students = [f"entry-{i:03d}" for i in range(len(batches))]
+    for student, batch in zip(students, batches):
+        subs.submit(course, student, lesson, subs.student_notebook(lesson, batch))
+    results = subs.grade(course, lesson, workers=workers)
+    autograded = subs.autograded_points(lesson)
+    found = []
+    for student in students:
+        if results[student].status != "graded":
+            found.append(f"{student} not graded: {results[student].message}")
+            continue
+        scores = subs.cell_scores(course, lesson, student)
+        found.append({test for test in autograded if scores[test][0] < scores[test][1]})
+    return found

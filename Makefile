@@ -1,6 +1,7 @@
 # Two commands are the contract (see README.md):
-#   make lab   - set up on first use, then open the course in JupyterLab
+#   make lab   - set up on first use, then open the student's view in JupyterLab (work/)
 #   make test  - set up on first use, then run the whole test suite
+# and the instructor's view: make instructor (the whole repository, the Formgrader).
 # Everything lives in .venv inside the repository; nothing is installed system-wide
 # except the browser the browser tests drive (see tests/browser/README.md).
 
@@ -23,13 +24,19 @@ endif
 # nbgrader's autograde runs `alembic` from PATH, so the venv's bin must come first.
 RUN := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
 
-.PHONY: lab test env build check-python clean-env
+.PHONY: lab instructor test env build check-python clean-env
 
 # Students work in work/ (their own copies, never overwritten); lessons/ stays as released.
+# JupyterLab serves work/ only, as a student's copy of the course does (dlcourse student-bundle):
+# solutions/ and the hidden tests are not in it.
 lab: env
 	$(RUN) $(BIN)/dlcourse workspace --dir "$(WORK)"
-	$(RUN) $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" \
-		--LabApp.default_url=/lab/tree/$(WORK) $(ROOT_FLAG) $(LAB_ARGS)
+	$(RUN) $(BIN)/jupyter lab --ServerApp.root_dir="$(abspath $(WORK))" $(ROOT_FLAG) $(LAB_ARGS)
+
+# The instructor's view: the whole repository (solutions/, lessons/, autograde/) and the Formgrader,
+# which works on a course folder below the folder JupyterLab serves.
+instructor: env
+	$(RUN) $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG) $(LAB_ARGS)
 
 test: env
 	@# Debian packages the tests need (chromium, bubblewrap), installed when missing as root or with sudo.

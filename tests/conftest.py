@@ -35,7 +35,8 @@ SHARED_GROUPS = {
 }
 # The longest groups start first, so that no process is left with a long one at the end.
 LONGEST_FIRST = ["jupyterlab", "tests/test_grading_pipeline.py", "tests/test_repair.py",
-                 "tests/test_mistake_catalogue.py", "tests/test_selfcheck.py", "tests/test_merge.py"]
+                 "tests/test_mistake_catalogue.py", "tests/test_selfcheck.py", "tests/test_merge.py",
+                 "tests/test_no_free_answers.py"]
 
 
 def group_of(nodeid):

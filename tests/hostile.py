@@ -15,6 +15,7 @@ import nbformat
 from dlcourse import notebooks
 
 from . import submissions as subs
+from .hostile_tricks import ALL_WRONG, TRICKS
 from .mistakes.lesson_01_perceptron import NO_BIAS_UPDATE
 
 LESSON = "01-perceptron"
@@ -68,6 +69,13 @@ def edit_graded_cell(grade_id, change, train=WRONG_TRAIN):
     return build
 
 
+def all_wrong_with(trick):
+    """Every graded function wrong, and `trick` (student code) after the first answer."""
+    answers = dict(ALL_WRONG)
+    answers["weighted_sum"] = answers["weighted_sum"] + "\n\n" + trick
+    return lambda course: subs.student_notebook(LESSON, answers)
+
+
 def _delete(nb, index):
     del nb.cells[index]
 
@@ -98,7 +106,7 @@ CATALOGUE = [
     Hostile("exit-midway", "os._exit in a cell of its own in the middle of the notebook",
             with_extra_cell("import os\nos._exit(0)"), zero=(), full=ALL_TESTS, flags=("kernel died",)),
     Hostile("segfault", "a segmentation fault inside perceptron_train",
-            with_train(train_body("    import ctypes\n    ctypes.string_at(0)\n")), flags=("kernel died",)),
+            with_train(train_body("    import faulthandler\n    faulthandler._sigsegv()\n")), flags=("kernel died",)),
     Hostile("memory", "allocates memory until it runs out",
             with_train(train_body("    hog = []\n    while True:\n        hog.append(bytearray(50 * 2**20))\n"))),
     Hostile("flood", "prints without end",
@@ -153,6 +161,9 @@ CATALOGUE = [
                             "    except OSError as err:\n        print(path, err)",
                             after="test_perceptron_predict"),
             zero=(), full=ALL_TESTS, needs_isolation=True),
+    # Every graded function wrong, with one trick on the kernel itself: each must earn nothing.
+    *[Hostile(name, why, all_wrong_with(code), zero=ALL_TESTS, full=(), flags=flags)
+      for name, why, code, flags in TRICKS],
 ]
 
 

@@ -1,4 +1,6 @@
-"""Start JupyterLab the way `make lab` does, on 127.0.0.1, for tests to talk to."""
+"""Start JupyterLab the way `make lab` (the student's view: their work/ folder) or `make instructor`
+(the whole repository: solutions, the course folder, the Formgrader) does, on 127.0.0.1, for tests
+to talk to."""
 
 import json
 import os
@@ -46,9 +48,10 @@ WORK = "tests/artifacts/work"  # the students' folder for tests: inside the repo
 
 
 @contextmanager
-def running_lab(tmp_path, extra_env=None, startup_timeout=90):
-    """Yield a Lab started by `make lab`; its state (gradebook, exchange, runtime files) stays in
-    tmp_path, and its students' work folder is WORK."""
+def running_lab(tmp_path, extra_env=None, startup_timeout=90, target="lab", folder=REPO, work=WORK, make_vars=None):
+    """Yield a Lab started by `make TARGET` in `folder` (the repository, or a student bundle); its
+    state (gradebook, exchange, runtime files) stays in tmp_path, and its students' work folder is
+    `work`. `make lab` serves that folder; `make instructor` serves the repository."""
     port, token = free_port(), secrets.token_hex(16)
     env = {**os.environ,
            "DLCOURSE_DB_URL": f"sqlite:///{tmp_path / 'gradebook.db'}?timeout=60",
@@ -61,7 +64,8 @@ def running_lab(tmp_path, extra_env=None, startup_timeout=90):
             f"--IdentityProvider.token={token} --ServerApp.open_browser=False")
     log_path = tmp_path / "lab.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(["make", "-s", "lab", f"LAB_ARGS={args}", f"WORK={WORK}"], cwd=REPO, env=env,
+        variables = [f"{k}={v}" for k, v in (make_vars or {}).items()]
+        proc = subprocess.Popen(["make", "-s", target, f"LAB_ARGS={args}", f"WORK={work}", *variables], cwd=folder, env=env,
                                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 start_new_session=True)
     lab = Lab(f"http://127.0.0.1:{port}", token, log_path)

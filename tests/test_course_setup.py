@@ -75,25 +75,40 @@ def test_cli_errors_are_clear(tmp_path, capsys):
     assert "no such lesson" in capsys.readouterr().err
 
 
-def test_jupyterlab_starts_with_the_course_and_nbgrader(tmp_path):
+def _check_extensions_and_settings(lab):
+    status, page = lab.get("/lab")
+    config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+    loaded = {ext["name"] for ext in config["federated_extensions"]}
+    disabled = set(config.get("disabledExtensions") or [])
+    for name in ("@jupyter/nbgrader", "@jupyter-widgets/jupyterlab-manager"):
+        assert name in loaded and name not in disabled, f"{name} must be loaded and enabled"
+    notif = lab.get_json("/lab/api/settings/@jupyterlab/apputils-extension:notification")
+    defaults = {k: v.get("default") for k, v in notif["schema"]["properties"].items()}
+    assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, \
+        "news and update pop-ups must be off (overrides.json)"
+
+
+def test_make_lab_serves_the_students_work_folder_only(tmp_path):
     with running_lab(tmp_path) as lab:
-        status, page = lab.get("/lab")
-        config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
-        loaded = {ext["name"] for ext in config["federated_extensions"]}
-        disabled = set(config.get("disabledExtensions") or [])
-        for name in ("@jupyter/nbgrader", "@jupyter-widgets/jupyterlab-manager"):
-            assert name in loaded and name not in disabled, f"{name} must be loaded and enabled"
-        notif = lab.get_json("/lab/api/settings/@jupyterlab/apputils-extension:notification")
-        defaults = {k: v.get("default") for k, v in notif["schema"]["properties"].items()}
-        assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, \
-            "news and update pop-ups must be off (overrides.json)"
+        _check_extensions_and_settings(lab)
+        served = {item["name"] for item in lab.get_json("/api/contents")["content"]}
+        assert set(lesson_ids()) <= served, "make lab serves the student's own copy of every lesson (work/)"
+        for hidden in ("solutions", "tests", "autograde", "lessons"):
+            assert hidden not in served and lab.get(f"/api/contents/{hidden}")[0] == 404, \
+                f"make lab must not serve {hidden}/: students see only their work folder"
+        assert (REPO / WORK / lesson_ids()[0] / f"{lesson_ids()[0]}.ipynb").exists()
+
+
+def test_make_instructor_serves_the_repository_and_the_formgrader(tmp_path):
+    with running_lab(tmp_path, target="instructor") as lab:
+        _check_extensions_and_settings(lab)
+        served = {item["name"] for item in lab.get_json("/api/contents")["content"]}
+        assert {"solutions", "lessons", "autograde"} <= served, "the instructor's view is the whole repository"
         lessons = {item["name"] for item in lab.get_json("/api/contents/lessons")["content"]}
         assert set(lesson_ids()) <= lessons
-        work = {item["name"] for item in lab.get_json(f"/api/contents/{WORK}")["content"]}
-        assert set(lesson_ids()) <= work, "make lab gives the student their own copy of every lesson"
         status, page = lab.get("/formgrader")
         assert status == 200 and "Manage Assignments" in page, "the Formgrader must open on the course"
-        status, body = lab.get(f"/formgrader/api/assignments")
+        status, body = lab.get("/formgrader/api/assignments")
         assert status == 200
 
 

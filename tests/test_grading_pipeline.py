@@ -88,6 +88,7 @@ def test_correct_submission_gets_every_autograded_point(graded_class):
     total = sum(subs.autograded_points(LESSON).values())
     assert results["alice"].status == "graded"
     assert results["alice"].score == total
+    assert results["alice"].findings == [], "a correct submission must raise no flag"
     scores = subs.cell_scores(course, LESSON, "alice")
     for test_id, points in subs.autograded_points(LESSON).items():
         assert scores[test_id] == (points, points), f"{test_id} should be at full marks"

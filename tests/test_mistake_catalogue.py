@@ -2,9 +2,9 @@
 its own test, and every differently written correct answer earns full marks.
 
 The whole catalogue is tried quickly (tests/mistakes/trial.py: the answers and the tests
-in one process, forked per submission); sample submissions of three lessons are also
+in one process, forked per submission); sample submissions of every lesson are also
 graded by the real pipeline (dlcourse grade: nbgrader autograde on a course folder), which
-must give exactly the same test-cell scores. `python benchmarks/catalogue_in_nbgrader.py`
+must give exactly the same test-cell scores, and raise no flag for correct answers. `python benchmarks/catalogue_in_nbgrader.py`
 grades every catalogue entry through nbgrader.
 """
 
@@ -15,10 +15,11 @@ from .mistakes import Correct, catalogues, trial
 from .mistakes.plan import is_correct, pack_catalogue, sources
 
 CATALOGUES = catalogues()
-# The first numpy lesson, the longest numpy network and the PyTorch lesson, with how many sample
-# submissions each: the fullest mistake submission, then the fullest correct one. (A lesson-09
-# submission takes some 15 s to grade; its correct variants agreed with nbgrader in the benchmark.)
-GRADED_BY_NBGRADER = {"01-perceptron": 2, "05-neural-network": 2, "09-pytorch-mnist": 1}
+# Graded by the real pipeline too: for every lesson the fullest correct submission (the reference
+# answers with as many correct variants as fit), which must agree with the trial and raise no flag
+# at all; for the first numpy lesson, the longest numpy network and the PyTorch lesson also the
+# fullest mistake submission. `python benchmarks/catalogue_in_nbgrader.py` grades every entry.
+MISTAKES_GRADED_BY_NBGRADER = ("01-perceptron", "05-neural-network", "09-pytorch-mnist")
 
 
 @pytest.fixture(scope="module", params=sorted(CATALOGUES))
@@ -72,19 +73,38 @@ def test_every_correct_variant_gets_full_marks(tried_catalogue):
                 f"{lesson}: correct answers {[f'{f}: {a.why}' for f, a in batch.items()]} lost points: {failed}")
 
 
-def sample(batches, n):
-    """The fullest mistake submission, then the fullest correct one: the first n of them."""
-    wrong = max((b for b in batches if not is_correct(b)), key=len)
+def sample(lesson, batches):
+    """The fullest correct submission, and for some lessons the fullest mistake submission too."""
     right = max((b for b in batches if is_correct(b)), key=len)
-    return [wrong, right][:n]
+    wrong = max((b for b in batches if not is_correct(b)), key=len)
+    return [right, wrong] if lesson in MISTAKES_GRADED_BY_NBGRADER else [right]
 
 
-@pytest.mark.parametrize("lesson", sorted(GRADED_BY_NBGRADER))
-def test_nbgrader_gives_the_scores_the_trial_found(lesson, tmp_path):
+@pytest.fixture(scope="module", params=sorted(CATALOGUES))
+def graded_sample(request, tmp_path_factory):
+    """(lesson, batches, trial outcomes, test cells nbgrader took points off, GradeResults)."""
+    lesson = request.param
     _, batches = pack_catalogue(CATALOGUES[lesson])
-    chosen = sample(batches, GRADED_BY_NBGRADER[lesson])
+    chosen = sample(lesson, batches)
     _, outcomes = trial.run(lesson, [sources(b) for b in chosen])
-    graded = trial.graded_by_nbgrader(subs.new_course(tmp_path), lesson, [sources(b) for b in chosen])
+    results = []
+    course = subs.new_course(tmp_path_factory.mktemp(lesson))
+    graded = trial.graded_by_nbgrader(course, lesson, [sources(b) for b in chosen], results_out=results)
+    return lesson, chosen, outcomes, graded, results
+
+
+def test_nbgrader_gives_the_scores_the_trial_found(graded_sample):
+    lesson, chosen, outcomes, graded, _ = graded_sample
     for batch, failed, lost in zip(chosen, outcomes, graded):
         assert lost == trial.failing(failed), (
             f"{lesson} {[a.why for a in batch.values()]}: nbgrader took points off {lost}, the trial found {failed}")
+
+
+def test_correct_answers_raise_no_flag(graded_sample):
+    """No false alarms: a correct submission (reference answers and answers written differently)
+    is graded without a single finding, not even a note about suspicious-looking code."""
+    lesson, chosen, _, _, results = graded_sample
+    for batch, result in zip(chosen, results):
+        if is_correct(batch):
+            assert result.status == "graded" and result.isolated
+            assert result.findings == [], f"{lesson}: a correct submission was flagged: {result.findings}"

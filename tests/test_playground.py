@@ -21,18 +21,44 @@ from . import submissions as subs  # noqa: E402
 SMALL = dict(n_points=120, resolution=25, steps_per_click=40, steps_per_frame=5)
 
 
-@pytest.fixture(scope="module")
-def lesson():
-    """The reference answers of lesson 05: the functions students write."""
+# The pairs lesson 05 passes for the other activations, in the interface of relu_forward and relu_backward.
+def tanh_pair():
+    return (lambda Z: (np.tanh(Z),) * 2), (lambda dA, A: dA * (1 - A ** 2))
+
+
+def sigmoid_pair():
+    def forward(Z):
+        A = 0.5 * (1 + np.tanh(0.5 * Z))
+        return A, A
+    return forward, (lambda dA, A: dA * A * (1 - A))
+
+
+def identity_pair():
+    return (lambda Z: (Z, Z)), (lambda dA, cache: dA)
+
+
+PAIRS = {"tanh": tanh_pair(), "sigmoid": sigmoid_pair(), "linear": identity_pair()}
+
+
+def lesson_namespace():
+    """The reference answers of lesson 05, the functions students write, in a namespace of their own."""
     namespace = {"np": np}
     for source in subs.reference_answers("05-neural-network").values():
         exec(source, namespace)
     return namespace
 
 
+@pytest.fixture(scope="module")
+def lesson():
+    return lesson_namespace()
+
+
+def students(lesson):
+    return [lesson[name] for name in ("mlp_forward", "mlp_backward", "init_params", "sgd_step")]
+
+
 def make(lesson, **settings):
-    fns = [lesson[name] for name in ("mlp_forward", "mlp_backward", "init_params", "sgd_step")]
-    return playground.Playground(*fns, **{**SMALL, **settings})
+    return playground.Playground(*students(lesson), **{"activations": PAIRS, **SMALL, **settings})
 
 
 def test_first_picture_is_drawn_at_step_zero(lesson):
@@ -56,25 +82,49 @@ def test_train_button_trains_and_lowers_the_loss(lesson):
     assert pg.live.figure.axes[1].get_title().startswith(f"step {pg.step}:")
 
 
+def counting(calls, name, fn):
+    def wrapper(*args, **kwargs):
+        calls[name] = calls.get(name, 0) + 1
+        return fn(*args, **kwargs)
+    return wrapper
+
+
 def test_the_students_functions_do_the_work(lesson):
-    calls = {"forward": 0, "backward": 0, "init": 0, "sgd": 0}
-
-    def counted(name, fn):
-        def wrapper(*args, **kwargs):
-            calls[name] += 1
-            return fn(*args, **kwargs)
-        return wrapper
-
-    pg = playground.Playground(counted("forward", lesson["mlp_forward"]), counted("backward", lesson["mlp_backward"]),
-                               counted("init", lesson["init_params"]), counted("sgd", lesson["sgd_step"]), **SMALL)
+    calls = {}
+    pg = playground.Playground(*(counting(calls, name, fn) for name, fn in zip(("forward", "backward", "init", "sgd"),
+                                                                                students(lesson))),
+                               activations=PAIRS, **SMALL)
     pg.train(10)
     assert calls["init"] == 1 and calls["backward"] == 10 and calls["sgd"] == 10 and calls["forward"] > 10
-    before = dict(calls)
-    pg.controls["activation"].value = "tanh"  # a built-in network: the student's forward is not used
-    pg.train(10)
-    assert calls["forward"] == before["forward"] and calls["backward"] == before["backward"]
-    assert calls["sgd"] == before["sgd"] + 10, "the student's sgd_step serves every activation"
     assert pg.step == 10 and pg.last_error is None
+
+
+def test_every_activation_runs_the_students_layers_with_its_own_pair():
+    """tanh, sigmoid and linear run the student's mlp_forward and mlp_backward, with the activation's
+    pair where they call relu_forward and relu_backward; the student's notebook is left as it was."""
+    calls = {}
+    namespace = lesson_namespace()
+    for name in ("linear_forward", "linear_backward", "relu_forward", "relu_backward"):
+        namespace[name] = counting(calls, name, namespace[name])
+    forward, backward = tanh_pair()
+    pairs = {**PAIRS, "tanh": (counting(calls, "tanh_forward", forward), counting(calls, "tanh_backward", backward))}
+    pg = playground.Playground(*students(namespace), activations=pairs, activation="tanh", **SMALL)
+    relu_calls = (calls.get("relu_forward", 0), calls.get("relu_backward", 0))
+    pg.train(10)
+    assert pg.last_error is None and pg.step == 10
+    assert calls["tanh_forward"] > 10 and calls["tanh_backward"] == 10 * 2, "two hidden layers, ten steps"
+    assert calls["linear_forward"] > 30 and calls["linear_backward"] == 10 * 3, "the student's layers do the work"
+    assert (calls.get("relu_forward", 0), calls.get("relu_backward", 0)) == relu_calls == (0, 0)
+    assert namespace["relu_forward"].__name__ == "wrapper", "the student's names are untouched"
+    pg.controls["activation"].value = "ReLU"
+    pg.train(5)
+    assert calls["relu_backward"] == 5 * 2 and pg.last_error is None
+
+
+def test_other_activations_start_from_the_students_weights_at_the_fan_in_scale(lesson):
+    relu, tanh = make(lesson), make(lesson, activation="tanh")
+    for (W, b), (W_tanh, b_tanh) in zip(relu.params, tanh.params):
+        assert np.allclose(W_tanh, W / np.sqrt(2)) and np.array_equal(b, b_tanh)
 
 
 def test_changing_the_data_or_the_network_starts_again(lesson):
@@ -138,14 +188,61 @@ def test_no_hidden_layer_is_logistic_regression(lesson):
     assert pg.history["train"][-1] < pg.history["train"][0]
 
 
+# The network the playground once had built in for the other activations, kept here as the reference
+# the student's network with a swapped activation must match (utils must hold no network of its own).
+_OLD = {"tanh": (np.tanh, lambda a: 1.0 - a ** 2), "sigmoid": (lambda z: 1 / (1 + np.exp(-z)), lambda a: a * (1 - a)),
+        "linear": (lambda z: z, np.ones_like)}
+
+
+def old_init(layer_sizes, seed):
+    rng = np.random.default_rng(seed)
+    return [(rng.standard_normal((d_in, d_out)) * np.sqrt(1.0 / d_in), np.zeros(d_out))
+            for d_in, d_out in zip(layer_sizes[:-1], layer_sizes[1:])]
+
+
+def old_forward_backward(X, params, dout_of, activation):
+    f, slope = _OLD[activation]
+    A, caches = X, []
+    for i, (W, b) in enumerate(params):
+        Z = A @ W + b
+        A_next = Z if i == len(params) - 1 else f(Z)
+        caches.append((A, W, A_next))
+        A = A_next
+    grads, dA = [], dout_of(A)
+    for i in reversed(range(len(caches))):
+        A_in, W, A_out = caches[i]
+        dZ = dA if i == len(caches) - 1 else dA * slope(A_out)
+        grads.append((A_in.T @ dZ, dZ.sum(axis=0)))
+        dA = dZ @ W.T
+    return A, grads[::-1]
+
+
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "linear"])
-def test_builtin_activations_train_and_have_correct_gradients(activation):
+def test_other_activations_compute_what_the_old_built_in_network_did(lesson, activation):
+    init, forward, backward, _ = make(lesson, activation=activation).fns
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(9, 2)), rng.integers(0, 2, 9)
+    params = init([2, 5, 4, 1], 3)
+    assert all(np.allclose(W, W_old) and np.array_equal(b, b_old)
+               for (W, b), (W_old, b_old) in zip(params, old_init([2, 5, 4, 1], 3)))
+    out, caches = forward(X, params)
+    grads = backward(playground.logistic_loss(out, y)[1], caches)
+    out_old, grads_old = old_forward_backward(X, params, lambda o: playground.logistic_loss(o, y)[1], activation)
+    assert np.allclose(out, out_old, rtol=1e-12, atol=1e-12)
+    assert all(np.allclose(g, g_old, rtol=1e-12, atol=1e-14)
+               for pair, pair_old in zip(grads, grads_old) for g, g_old in zip(pair, pair_old))
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "linear"])
+def test_other_activations_train_and_have_correct_gradients(lesson, activation):
+    pg = make(lesson, activation=activation, dataset="blobs")
+    init, forward, backward, _ = pg.fns
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(7, 2)), rng.integers(0, 2, 7)
-    params = playground.builtin_init([2, 4, 3, 1], seed=1, activation=activation)
-    out, caches = playground.builtin_forward(X, params, activation)
+    params = init([2, 4, 3, 1], 1)
+    out, caches = forward(X, params)
     _, dout = playground.logistic_loss(out, y)
-    grads = playground.builtin_backward(dout, caches, activation)
+    grads = backward(dout, caches)
     h = 1e-6
     for (W, b), (dW, db) in zip(params, grads):
         for array, grad in ((W, dW), (b, db)):
@@ -153,14 +250,31 @@ def test_builtin_activations_train_and_have_correct_gradients(activation):
             for idx in np.ndindex(array.shape):
                 old = array[idx]
                 array[idx] = old + h
-                up = playground.logistic_loss(playground.builtin_forward(X, params, activation)[0], y)[0]
+                up = playground.logistic_loss(forward(X, params)[0], y)[0]
                 array[idx] = old - h
-                down = playground.logistic_loss(playground.builtin_forward(X, params, activation)[0], y)[0]
+                down = playground.logistic_loss(forward(X, params)[0], y)[0]
                 array[idx] = old
                 assert abs((up - down) / (2 * h) - grad[idx]) < 1e-7
-    pg = playground.Playground(activation=activation, dataset="blobs", **SMALL)
     pg.train(40)
-    assert pg.history["train"][-1] < pg.history["train"][0]
+    assert pg.last_error is None and pg.history["train"][-1] < pg.history["train"][0]
+
+
+def test_an_activation_needs_its_pair_and_an_mlp_that_calls_relu_forward(lesson):
+    pg = playground.Playground(*students(lesson), activation="tanh", **SMALL)  # no pairs given
+    assert pg.last_png is None and "activations=" in str(pg.last_error)
+
+    def inline_forward(X, params):  # right, but with ReLU written out instead of relu_forward
+        caches, A = [], X
+        for i, (W, b) in enumerate(params):
+            Z, cache = lesson["linear_forward"](A, W, b)
+            A = Z if i == len(params) - 1 else np.maximum(Z, 0)
+            caches.append((cache, None if i == len(params) - 1 else Z))
+        return A, caches
+
+    own = playground.Playground(inline_forward, *students(lesson)[1:], activations=PAIRS, **SMALL)
+    assert own.last_error is None, "ReLU needs no pair"
+    own.controls["activation"].value = "sigmoid"
+    assert own.last_png is None and "never calls relu_forward" in str(own.last_error)
 
 
 def test_logistic_loss_is_the_mean_cross_entropy_and_stable():
@@ -180,17 +294,20 @@ def test_unfinished_code_shows_a_message_instead_of_breaking(lesson):
     def not_done(*args):
         raise NotImplementedError()
 
-    pg = playground.Playground(not_done, not_done, **SMALL)
+    pg = playground.Playground(not_done, not_done, not_done, not_done, activations=PAIRS, **SMALL)
     assert isinstance(pg.last_error, NotImplementedError) and pg.last_png is None
     pg.train_button.click()  # still no crash
     assert isinstance(pg.last_error, NotImplementedError)
-    half = playground.Playground(lesson["mlp_forward"], not_done, lesson["init_params"], lesson["sgd_step"], **SMALL)
+    pg.controls["activation"].value = "tanh"
+    assert isinstance(pg.last_error, NotImplementedError), "unfinished code says so for every activation"
+    half = playground.Playground(lesson["mlp_forward"], not_done, lesson["init_params"], lesson["sgd_step"],
+                                 activations=PAIRS, **SMALL)
     assert half.last_error is None, "the first picture needs only the forward pass"
     half.train(5)
     assert isinstance(half.last_error, NotImplementedError)
-    half.controls["activation"].value = "tanh"  # the built-in network still works
+    half.controls["activation"].value = "tanh"  # the other activations use the student's mlp_backward too
     half.train(5)
-    assert half.last_error is None and half.step == 5
+    assert isinstance(half.last_error, NotImplementedError) and half.last_png is None
 
 
 def test_divergence_is_reported_and_stops_training(lesson):
@@ -198,7 +315,7 @@ def test_divergence_is_reported_and_stops_training(lesson):
         return [(W * 1e200, b) for W, b in params]
 
     pg = playground.Playground(lesson["mlp_forward"], lesson["mlp_backward"], lesson["init_params"], exploding_step,
-                               **SMALL)
+                               activations=PAIRS, **SMALL)
     pg.play.playing = True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -82,7 +82,7 @@ def test_the_hook_sees_figures_shown_every_way(tmp_path):
     cells = [HOOK,
              "import matplotlib.pyplot as plt\nfrom utils import plots, widgets\nplots.setup()",
              "fig, ax = plt.subplots()\nax.imshow([[0, 1], [2, 3]], cmap='jet')\nax.plot([0, 1])\nplt.show()",
-             "live = widgets.perceptron_explorer()",
+             "live = widgets.perceptron_explorer(lambda X, w, b: (X @ w + b >= 0).astype(int))",
              "fig, ax = plt.subplots()\nax.plot([1, 2])\nax.set_title('t')\nax.set_xlabel('x')\nax.set_ylabel('y')\nfig",
              REPORT]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])

@@ -52,10 +52,36 @@ def data():
     return X[:45], y[:45], X[45:], y[45:]
 
 
-def test_stopping_point_waits_patience_epochs_after_the_best():
-    assert regularization_viz.stopping_point([3, 2, 2.5, 2.6, 1.0], 2) == 3
-    assert regularization_viz.stopping_point([3, 2, 1], 2) == 2, "never stops: the last epoch"
-    assert regularization_viz.stopping_point([1, 1, 1, 1], 3) == 3, "ties are not improvements"
+def reference_stopping_point(val_losses, patience):
+    """The epoch whose result ends training: `patience` epochs in a row without a new best."""
+    best = 0
+    for epoch in range(1, len(val_losses)):
+        if val_losses[epoch] < val_losses[best]:
+            best = epoch
+        elif epoch - best >= patience:
+            return epoch
+    return len(val_losses) - 1
+
+
+def stop_marked(explorer):
+    """The epoch the explorer's curves mark as where early stopping stops, or None if it never stops."""
+    labels = [t.get_text() for t in explorer.figure.axes[0].get_legend().get_texts()]
+    stops = [int(t.split("epoch ")[1].rstrip(")")) for t in labels if t.startswith("early stopping stops")]
+    return stops[0] if stops else None
+
+
+def test_explorer_marks_the_stop_patience_epochs_after_the_students_kept_epoch(data):
+    """Where training stops follows from the student's kept epoch (utils has no early stopping of its own)
+    and agrees with the rule itself."""
+    explorer = regularization_viz.regularization_explorer(fake_train, reference_early_stopping, fake_proba, *data,
+                                                          size=128, patience=10)
+    for patience in (5, 10, 40, 200):
+        explorer.controls["patience"].value = patience
+        assert explorer.last_error is None, explorer.last_error
+        val = fake_train(128, 0.0, 0.0)["val_loss"]
+        expected = reference_stopping_point(val, patience)
+        assert stop_marked(explorer) == (expected if expected < len(val) - 1 else None), patience
+    assert reference_stopping_point([3, 2, 2.5, 2.6, 1.0], 2) == 3 and reference_early_stopping([3, 2, 2.5, 2.6, 1.0], 2) == 1
 
 
 def test_history_plot_marks_the_stop_and_the_kept_epoch():

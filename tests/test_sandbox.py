@@ -72,6 +72,24 @@ def test_kernel_sees_a_read_only_machine_without_secrets_or_network(tmp_path):
 
 
 @needs_bwrap
+def test_only_what_a_kernel_needs_is_visible(tmp_path):
+    """An allow-list, not a list of secrets: course state added later can never become visible."""
+    import uuid
+    later = REPO_ROOT / "autograde" / f"grades-{uuid.uuid4().hex[:8]}.csv"  # say, an export made next week
+    later.write_text("student,score\n")
+    try:
+        checks = {"utils": True, "data/mnist-sample": True, "autograde/dlcourse/sandbox/checker": True,
+                  "autograde/nbgrader_config.py": False, "solutions": False, "tests": False, "README.md": False,
+                  ".git": False, f"autograde/{later.name}": False}
+        nb, _ = run([code("import os\n" + "\n".join(
+            f"print({rel!r}, os.path.exists({str(REPO_ROOT / rel)!r}))" for rel in checks))], tmp_path)
+    finally:
+        later.unlink()
+    seen = dict(line.rsplit(" ", 1) for line in text(nb.cells[0]).splitlines())
+    assert {rel: seen[rel] == "True" for rel in checks} == checks
+
+
+@needs_bwrap
 @pytest.mark.skipif(os.geteuid() != 0, reason="the kernel drops to another user only when grading as root")
 def test_kernel_runs_as_an_unprivileged_user(tmp_path):
     nb, _ = run([code("import os\nprint(os.getuid())"), code("open('/etc/shadow').read()")], tmp_path)
@@ -140,19 +158,22 @@ def test_stray_processes_are_stopped_between_cells(tmp_path):
     assert any(f["kind"] == "processes left running" for f in report["findings"])
 
 
-def test_patched_checks_are_undone_before_tests_and_fail_tests_they_run_in(tmp_path):
+def test_patched_checks_fail_the_next_test_and_are_undone_for_the_rest(tmp_path):
     nb, report = run([
         code("import numpy as np"),
         code("np.allclose = lambda *a, **k: True\nimport builtins\nbuiltins.abs = lambda x: 0"),
+        code('"""patched before"""\nassert not np.allclose(1, 2) and abs(-3) == 3', "test_patched"),
         code('"""honest again"""\nassert not np.allclose(1, 2) and abs(-3) == 3', "test_restored"),
         code("def sneaky():\n    np.isclose = lambda *a, **k: True\n    return 0"),
         code('"""patched during the test"""\nsneaky()', "test_during"),
         code("np = None"),
-        code('"""the name np is the real numpy again"""\nassert np.ones(2).sum() == 2', "test_alias"),
+        code('"""np means numpy in the test"""\nassert np.ones(2).sum() == 2', "test_alias"),
+        code('"""and for the rest of the notebook"""\nassert np.ones(2).sum() == 2', "test_alias_after"),
     ], tmp_path)
-    assert errors(nb.cells[2]) == [], "the patches must be undone before the test runs"
-    assert "Tampering" in errors(nb.cells[4]), "patching during a test must fail it"
-    assert errors(nb.cells[6]) == []
+    assert "Tampering" in errors(nb.cells[2]), "a test after a patch earns nothing"
+    assert errors(nb.cells[3]) == [], "the patches must be undone for the tests after it"
+    assert "Tampering" in errors(nb.cells[5]), "patching during a test must fail it"
+    assert "Tampering" in errors(nb.cells[7]) and errors(nb.cells[8]) == []
     details = [f["detail"] for f in report["findings"]]
     assert any("numpy.allclose" in d for d in details) and any("builtins.abs" in d for d in details)
     assert any("numpy.isclose" in d for d in details) and any("'np'" in d for d in details)
@@ -162,7 +183,10 @@ def test_legitimate_code_raises_no_flags(tmp_path):
     nb, report = run([
         code("import numpy as np\nimport warnings\nfrom utils import toy"),
         code("def f(x):\n    return np.asarray(x) * 2\nsum_ = 3\nmax = 5  # shadowing a builtin is bad style, not cheating"),
-        code('"""f doubles"""\nassert np.allclose(f([1, 2]), [2, 4])', "test_f"),
+        code('"""f doubles"""\nassert np.allclose(f([1, 2]), [2, 4]) and max([1, 2]) == 2', "test_f"),
+        code('"""libraries that look at frames but hand none out work in tests"""\nimport collections, logging, '
+             'traceback\nassert traceback.format_stack()\nlogging.getLogger("quiet").info("x")\n'
+             'assert collections.namedtuple("P", "x y")(1, 2).y == 2', "test_frames"),
         code("with warnings.catch_warnings():\n    warnings.simplefilter('ignore')\n    np.log(0)"),
         code('"""warnings still visible"""\nimport warnings as w\nwith w.catch_warnings(record=True) as caught:\n'
              '    w.simplefilter("always")\n    np.log(np.zeros(1))\nassert caught', "test_g"),

@@ -78,3 +78,28 @@ def test_only_the_cells_the_tests_need_are_kept():
     assert [c["kind"] for c in kept] == ["setup", "setup", "answer", "setup", "test"]
     assert kept[2]["source"] == "def double(x):\n    return 2 * x\n"
     assert kept[3]["source"] == "scaled = double(data)"
+
+
+def test_a_batch_can_run_only_some_tests(tmp_path):
+    """tests=[...]: a batch runs only those test cells and no cell after the last of them; the others
+    are absent from its outcome. tests=None (the default) runs everything, as before."""
+    import time
+
+    batches = [{"double": "def double(x):\n    return x * x", "total": "while True:\n    pass"},  # never reached
+               {"total": "def total(x):\n    return len(x)"},
+               {"double": "def double(x):\n    return x * x"}]
+    start = time.monotonic()
+    reference, outcomes = trial.run_cells(CELLS, batches, tmp_path, cell_timeout=5,
+                                          tests=[["test_double"], ["test_total"], None])
+    assert time.monotonic() - start < 5, "a cell after the last wanted test ran"
+    assert reference == {"test_double": None, "test_total": None}
+    assert set(outcomes[0]) == {"test_double"} and "AssertionError" in outcomes[0]["test_double"]
+    assert set(outcomes[1]) == {"test_total"} and outcomes[1]["test_total"]
+    assert set(outcomes[2]) == {"test_double", "test_total"}, "no list: every test, as before"
+
+
+def test_more_batches_than_children_at_once(tmp_path):
+    """Children start as earlier ones end (two at a time here), and each batch keeps its own outcome."""
+    batches = [{"double": f"def double(x):\n    return x * {k}"} for k in range(7)]
+    _, outcomes = trial.run_cells(CELLS, batches, tmp_path, parallel=2)
+    assert [outcome["test_double"] is None for outcome in outcomes] == [k == 2 for k in range(7)]

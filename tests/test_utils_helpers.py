@@ -131,8 +131,16 @@ def test_widget_shows_a_friendly_message_for_unfinished_code():
 
     explorer = widgets.perceptron_explorer(not_done)
     assert isinstance(explorer.last_error, NotImplementedError) and explorer.last_png is None
+    assert "Not yet" in explorer.message and "not_done is not implemented yet" in explorer.message, \
+        "the message in place of the figure names the unfinished function"
     explorer.controls["b"].value = 0.5  # still no crash
     assert explorer.renders == 2
+
+
+def test_perceptron_explorer_needs_the_students_function():
+    """utils has no perceptron of its own: the figure is drawn by the function the lesson passes in."""
+    with pytest.raises(TypeError):
+        widgets.perceptron_explorer()
 
 
 @pytest.mark.parametrize("name", sorted(toy.DATASETS))

@@ -324,11 +324,6 @@ def parabola_panels(gradient_descent, rates, axes, c=1.0, w0=-1.5, steps=8, limi
     return paths
 
 
-def _logistic_predict(X, w, b):
-    """1 where X @ w + b >= 0 (probability at least 0.5), else 0."""
-    return (X @ w + b >= 0).astype(int)
-
-
 def logistic_mnist_explorer(fit, X, labels, X_test=None, labels_test=None, digit=3, lr=0.1, epochs=60):
     """Logistic regression "one digit against the rest" on MNIST, with a learning-rate slider.
 
@@ -365,12 +360,13 @@ def logistic_mnist_explorer(fit, X, labels, X_test=None, labels_test=None, digit
                      ha="right", va="bottom", fontsize=8, color="0.3")
         ax_cost.set_ylim(bottom=0)
         plots.integer_ticks(ax_cost, "x")
-        train_acc = np.mean(_logistic_predict(X, w, b) == y)
+        # Predicted class 1 where the probability is at least 0.5, that is where X @ w + b >= 0.
+        train_acc = np.mean((X @ w + b >= 0) == y)
         baseline = 1 - y.mean()  # always answering "no"
         lines = [f"training accuracy {train_acc:.1%}"]
         if X_test is not None:
             y_test = (np.asarray(labels_test) == digit).astype(int)
-            lines.append(f"test accuracy {np.mean(_logistic_predict(np.asarray(X_test, float), w, b) == y_test):.1%}")
+            lines.append(f"test accuracy {np.mean((np.asarray(X_test, float) @ w + b >= 0) == y_test):.1%}")
         lines.append(f"always 'no': {baseline:.1%}")
         ax_cost.text(0.98, 0.95, "\n".join(lines), transform=ax_cost.transAxes, ha="right", va="top",
                      fontsize=9, bbox=dict(boxstyle="round,pad=0.3", fc="white", ec="0.7"))

@@ -5,17 +5,22 @@ Pick a 2-D data set, its noise and the train/test split; pick the network
 size); then train step by step or press Play and watch the decision
 boundary and the train and test losses change.
 
-With the ReLU activation the network is the student's own code: the
-`mlp_forward`, `mlp_backward` (and, if given, `init_params` and `sgd_step`)
-passed to `Playground`, with the conventions of the syllabus. The other
-activations (tanh, sigmoid, none) use a small built-in network with the same
-layout, so the choices can be compared.
+The network is always the student's own code: the `mlp_forward`,
+`mlp_backward`, `init_params` and `sgd_step` passed to `Playground`, with the
+conventions of the syllabus. Their mlp_forward puts relu_forward between the
+layers; for another activation the playground runs the same two functions with
+the pair given in `activations` ({name: (forward, backward)}, in the interface
+of relu_forward and relu_backward) wherever they call relu_forward and
+relu_backward. Nothing here computes a network by itself, so utils holds no
+answer to an exercise.
 
 The widget is a `utils.widgets.LivePlot`: every change redraws a PNG, and a
 failing student function shows its error in place of the figure. Tests drive
 it without a browser: set `controls[...].value`, call `train(steps)` or
 `train_button.click()`, advance `play.value`, and compare `last_png`.
 """
+
+import types
 
 import ipywidgets as widgets
 import numpy as np
@@ -36,7 +41,7 @@ _STRUCTURAL = ("dataset", "noise", "train_percent", "hidden_layers", "units", "a
 
 
 # ---------------------------------------------------------------------------
-# The loss, and the built-in network used for activations other than ReLU.
+# The loss, and the student's network with another activation
 # ---------------------------------------------------------------------------
 
 def logistic_loss(out, y):
@@ -44,65 +49,45 @@ def logistic_loss(out, y):
 
     out: (n, 1) logits (the network's output, no activation); y: (n,) labels 0/1.
     Returns (loss, dout) with dout of shape (n, 1): the gradient of the mean
-    loss, (sigmoid(out) - y) / n. Stable for logits of any size.
+    loss, (p - y) / n where p is the probability of class 1. Stable for logits
+    of any size.
     """
     z = np.asarray(out, dtype=float).reshape(len(y), -1)[:, 0]
     y = np.asarray(y, dtype=float)
     loss = np.mean(np.logaddexp(0.0, z) - y * z)  # log(1 + e^z) - y z, without overflow
-    p = sigmoid(z)
+    p = np.exp(-np.logaddexp(0.0, -z))  # 1 / (1 + e^-z), without overflow
     return float(loss), ((p - y) / len(y)).reshape(-1, 1)
 
 
-def sigmoid(z):
-    """1 / (1 + e^-z) without overflow for large |z|."""
-    z = np.asarray(z, dtype=float)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+def _global_names(code):
+    """Every global name a function's code (or code nested in it: comprehensions, lambdas) reads."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _global_names(const)
+    return names
 
 
-_ACT = {
-    "ReLU": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float)),
-    "tanh": (np.tanh, lambda z, a: 1.0 - a ** 2),
-    "sigmoid": (sigmoid, lambda z, a: a * (1.0 - a)),
-    "linear": (lambda z: z, lambda z, a: np.ones_like(z)),
-}
+def _swapped(function, replacements, what):
+    """A copy of the student's `function` that finds the objects in `replacements` under their names.
 
-
-def builtin_init(layer_sizes, seed=0, activation="ReLU"):
-    """[(W, b)]: W ~ N(0, gain / fan_in) (gain 2 for ReLU, 1 otherwise), b = 0."""
-    rng = np.random.default_rng(seed)
-    gain = 2.0 if activation == "ReLU" else 1.0
-    return [(rng.standard_normal((d_in, d_out)) * np.sqrt(gain / d_in), np.zeros(d_out))
-            for d_in, d_out in zip(layer_sizes[:-1], layer_sizes[1:])]
-
-
-def builtin_forward(X, params, activation="ReLU"):
-    """(out, caches): the activation after every layer but the last."""
-    f = _ACT[activation][0]
-    A, caches = X, []
-    for i, (W, b) in enumerate(params):
-        Z = A @ W + b
-        last = i == len(params) - 1
-        out = Z if last else f(Z)
-        caches.append((A, W, Z, out))
-        A = out
-    return A, caches
-
-
-def builtin_backward(dout, caches, activation="ReLU"):
-    """[(dW, db)] for builtin_forward's caches; dout is the gradient of the mean loss."""
-    slope = _ACT[activation][1]
-    grads, dA = [], dout
-    for i in reversed(range(len(caches))):
-        A, W, Z, out = caches[i]
-        dZ = dA if i == len(caches) - 1 else dA * slope(Z, out)
-        grads.append((A.T @ dZ, dZ.sum(axis=0)))
-        dA = dZ @ W.T
-    return grads[::-1]
-
-
-def builtin_sgd_step(params, grads, lr):
-    return [(W - lr * dW, b - lr * db) for (W, b), (dW, db) in zip(params, grads)]
+    The copy has its own copy of the function's globals, so the student's notebook is untouched.
+    """
+    code = getattr(function, "__code__", None)
+    if not isinstance(function, types.FunctionType) or code is None:
+        raise TypeError(f"the {what} activation needs {getattr(function, '__name__', function)!r} to be a "
+                        "plain Python function")
+    missing = [name for name in replacements if name not in _global_names(code)]
+    if missing:
+        def explain(*args, **kwargs):
+            function(*args, **kwargs)  # unfinished code says so first
+            raise ValueError(f"the {what} activation runs your {function.__name__} with {missing[0]} swapped "
+                             f"for {what}'s pair, but your {function.__name__} never calls {missing[0]}")
+        return explain
+    namespace = {**function.__globals__, **replacements}
+    copy = types.FunctionType(code, namespace, function.__name__, function.__defaults__, function.__closure__)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    return copy
 
 
 # ---------------------------------------------------------------------------
@@ -112,22 +97,28 @@ def builtin_sgd_step(params, grads, lr):
 class Playground:
     """Train a small network on 2-D data and watch it learn.
 
-    mlp_forward(X, params) -> (out, caches) and mlp_backward(dout, caches) ->
-    [(dW, db)]: the student's network (ReLU between layers, none after the
-    last), used when the activation is ReLU. init_params(layer_sizes, seed)
-    and sgd_step(params, grads, lr) are used too when given. Leave any of them
-    None to use the built-in version.
+    mlp_forward(X, params) -> (out, caches), mlp_backward(dout, caches) ->
+    [(dW, db)], init_params(layer_sizes, seed) and sgd_step(params, grads, lr):
+    the student's functions (ReLU between layers, none after the last).
+    activations: {name: (forward, backward)} for the activations other than
+    ReLU, in the interface of relu_forward(Z) -> (A, cache) and
+    relu_backward(dA, cache) -> dZ; the network then runs mlp_forward and
+    mlp_backward with that pair in place of relu_forward and relu_backward,
+    and starts from init_params' weights divided by sqrt(2) (the fan-in scale
+    1 / d_in instead of ReLU's 2 / d_in). If a function raises (unfinished
+    code, say), the figure says so instead.
 
     Attributes after each draw: `step` (updates so far), `history`
     ({"train": [...], "test": [...]}, the mean losses after 0, 1, 2, ... steps),
     `params`, `last_png`, `last_error`.
     """
 
-    def __init__(self, mlp_forward=None, mlp_backward=None, init_params=None, sgd_step=None, *,
+    def __init__(self, mlp_forward, mlp_backward, init_params, sgd_step, *, activations=None,
                  dataset="circles", noise=0.1, train_percent=50, hidden_layers=2, units=8,
                  activation="ReLU", lr=0.3, batch_size=10, seed=0, n_points=300, steps_per_click=50,
                  steps_per_frame=10, resolution=70):
         self.student = dict(forward=mlp_forward, backward=mlp_backward, init=init_params, sgd=sgd_step)
+        self.activations = dict(activations or {})
         self.n_points = int(n_points)
         self.steps_per_click = int(steps_per_click)
         self.steps_per_frame = int(steps_per_frame)
@@ -177,7 +168,7 @@ class Playground:
             "Left: the network's probability of class 1 (orange) over the plane; the black line is where it is "
             "0.5. Filled markers are training points, hollow ones test points. Right: the mean loss on both sets. "
             "Changing the data or the network starts again; learning rate and batch size apply from the next step. "
-            "With ReLU the network is <i>your</i> code."))
+            "The network is <i>your</i> code: your layers, initialisation and update."))
         self.widget = widgets.VBox([widgets.HBox([self.play, self.train_button, self.reset_button]),
                                     self.live.widget])
 
@@ -214,14 +205,21 @@ class Playground:
     # -- the network -----------------------------------------------------------
 
     def _functions(self, activation):
-        """(init, forward, backward, sgd) for this activation: the student's where given and ReLU."""
+        """(init, forward, backward, sgd) for this activation, all made of the student's functions."""
         s = self.student
-        relu = activation == "ReLU"
-        init = s["init"] if relu and s["init"] else (lambda sizes, seed: builtin_init(sizes, seed, activation))
-        forward = s["forward"] if relu and s["forward"] else (lambda X, p: builtin_forward(X, p, activation))
-        backward = s["backward"] if relu and s["backward"] else (lambda d, c: builtin_backward(d, c, activation))
-        sgd = s["sgd"] or builtin_sgd_step
-        return init, forward, backward, sgd
+        if activation == "ReLU":
+            return s["init"], s["forward"], s["backward"], s["sgd"]
+        if activation not in self.activations:
+            raise ValueError(f"no {activation} pair was given: pass activations={{{activation!r}: "
+                             "(forward, backward)}} to the playground")
+        pair = dict(zip(("relu_forward", "relu_backward"), self.activations[activation]))
+        forward = _swapped(s["forward"], {"relu_forward": pair["relu_forward"]}, activation)
+        backward = _swapped(s["backward"], {"relu_backward": pair["relu_backward"]}, activation)
+
+        def init(sizes, seed):  # the scale 1 / fan_in suits tanh, sigmoid and no activation
+            return [(np.asarray(W) / np.sqrt(2.0), b) for W, b in s["init"](sizes, seed)]
+
+        return init, forward, backward, s["sgd"]
 
     def _build(self, values):
         """New data, split and network for the structural settings in `values`."""
@@ -286,7 +284,7 @@ class Playground:
         xx, yy, pts = plots.grid_over(X_all, padding=0.4, resolution=self.resolution)
         out, _ = self.fns[1](pts, self.params)
         z = np.asarray(out, dtype=float).reshape(len(pts), -1)[:, 0]
-        prob = sigmoid(np.nan_to_num(z)).reshape(xx.shape)
+        prob = np.exp(-np.logaddexp(0.0, -np.nan_to_num(z))).reshape(xx.shape)  # P(class 1), without overflow
         ax.contourf(xx, yy, prob, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_CMAP, alpha=0.55,
                     vmin=0, vmax=1, zorder=0)
         if prob.min() < 0.5 < prob.max():
@@ -305,8 +303,8 @@ class Playground:
         ax.set_ylabel("$x_2$")
         ax.set_aspect("equal", adjustable="box")
         ax.grid(False)
-        p_test = sigmoid(np.nan_to_num(np.asarray(self.fns[1](self.X_test, self.params)[0], float).ravel()))
-        acc = np.mean((p_test >= 0.5) == self.y_test)
+        z_test = np.nan_to_num(np.asarray(self.fns[1](self.X_test, self.params)[0], float).ravel())
+        acc = np.mean((np.exp(-np.logaddexp(0.0, -z_test)) >= 0.5) == self.y_test)
         arch = "-".join(map(str, self.layer_sizes))
         act = values["activation"] if values["hidden_layers"] else "no hidden layer"
         ax.set_title(f"{values['dataset']}: network {arch} ({act}), test accuracy {acc:.0%}", fontsize=10)
@@ -329,6 +327,6 @@ class Playground:
         plots.integer_ticks(ax, "x")
 
 
-def playground(mlp_forward=None, mlp_backward=None, init_params=None, sgd_step=None, **settings):
+def playground(mlp_forward, mlp_backward, init_params, sgd_step, **settings):
     """A Playground driven by your functions; display it by leaving it last in a cell."""
     return Playground(mlp_forward, mlp_backward, init_params, sgd_step, **settings)

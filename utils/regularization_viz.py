@@ -1,7 +1,9 @@
 """Pictures and the widget of lesson 08: training curves, early stopping, and the weights it keeps.
 
 The lesson passes in its own training function, built on the student's
-dropout, L2 and early-stopping code. Training runs are cached by their
+dropout and L2 code, and the student's early_stopping_epoch, which decides
+which epoch is kept; where training stops follows from it (nothing here
+finds either by itself). Training runs are cached by their
 settings, so moving a slider back to a setting seen before redraws at once
 and only new settings train (about a second each on the lesson's toy data).
 """
@@ -16,22 +18,6 @@ from .widgets import LivePlot
 
 TRAIN_COLOR = plots.OKABE_ITO["blue"]
 VAL_COLOR = plots.OKABE_ITO["vermillion"]
-
-
-def stopping_point(val_losses, patience):
-    """Where early stopping with this patience stops: the epoch whose result ends training.
-
-    Training stops once `patience` epochs in a row have not beaten the best
-    validation loss so far; if that never happens it runs to the last epoch.
-    """
-    val_losses = np.asarray(val_losses, dtype=float)
-    best = 0
-    for epoch in range(1, len(val_losses)):
-        if val_losses[epoch] < val_losses[best]:
-            best = epoch
-        elif epoch - best >= patience:
-            return epoch
-    return len(val_losses) - 1
 
 
 def plot_history(ax, history, *, kept=None, stopped=None, title="training and validation loss"):
@@ -98,7 +84,9 @@ def regularization_explorer(train, early_stopping_epoch, predict_proba, X_train,
     validation loss beat all earlier ones (the only epochs early stopping can keep).
     early_stopping_epoch(val_losses, patience) -> the epoch to keep (the student's function).
     predict_proba(params, points) -> (m,) probabilities of class 1.
-    Left: the curves, where training stops and which epoch is kept; middle and
+    Left: the curves, which epoch is kept and where training stops: `patience` epochs
+    after the kept one, or at the last epoch if that comes first (early stopping waits
+    `patience` epochs without a better validation loss before it gives up); middle and
     right: the decision regions of the final and of the kept weights. Returns the LivePlot; its `.cache`
     holds the training runs by (hidden, lam, p).
     """
@@ -134,7 +122,7 @@ def regularization_explorer(train, early_stopping_epoch, predict_proba, X_train,
         history = run(hidden, lam, p)
         val = np.asarray(history["val_loss"])
         kept = int(early_stopping_epoch(list(val), patience))
-        stopped = stopping_point(val, patience)
+        stopped = min(kept + patience, len(val) - 1)
         snapshots = history["snapshots"]
         if kept not in snapshots:
             raise ValueError(f"early_stopping_epoch returned epoch {kept}, which never had the best "

@@ -7,6 +7,8 @@ needs no JavaScript beyond ipywidgets. Tests drive the controls directly
 and compare the rendered images.
 """
 
+import html
+
 import ipywidgets as widgets
 import numpy as np
 from IPython.display import Image, clear_output, display
@@ -17,6 +19,17 @@ from . import plots, toy
 
 LIVEPLOT_CLASS = "dlcourse-liveplot"  # CSS class of a LivePlot's widget in the page
 FIGURE_CLASS = "dlcourse-liveplot-figure"  # CSS class of the Output area that shows its figure
+
+
+def _unfinished(err):
+    """'perceptron_predict is not implemented yet', naming the function that raised `err`."""
+    tb = err.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    name = tb.tb_frame.f_code.co_name if tb is not None else "<module>"
+    if name.startswith("<"):
+        return "a function this figure uses is not implemented yet"
+    return f"{name} is not implemented yet"
 
 
 class LivePlot:
@@ -36,6 +49,7 @@ class LivePlot:
         self.caption = widgets.HTML(caption or "")
         self.last_png = None
         self.last_error = None
+        self.message = None  # the message shown in place of the figure when drawing failed (HTML)
         self.renders = 0
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
@@ -57,17 +71,19 @@ class LivePlot:
         self.figure.clear()
         try:
             self.draw(self.figure, **self.values())
-            self.last_error = None
+            self.last_error = self.message = None
             # Twice the pixels, shown at the nominal size: crisp on high-DPI screens.
             self.last_png = plots.figure_png(self.figure, dpi=2 * self.figure.dpi)
             shown = Image(data=self.last_png, width=int(self.figure.get_figwidth() * self.figure.dpi))
         except NotImplementedError as err:
             self.last_error, self.last_png = err, None
-            shown = widgets.HTML(f"<b>Not yet:</b> {err or 'a function this figure uses is not implemented yet'}. "
-                                 "Implement it above, run its cell, then move a slider.")
+            self.message = (f"<b>Not yet:</b> {html.escape(str(err) or _unfinished(err))}. "
+                            "Implement it above, run its cell, then move a slider.")
+            shown = widgets.HTML(self.message)
         except Exception as err:  # a student's function may fail in any way
             self.last_error, self.last_png = err, None
-            shown = widgets.HTML(f"<b>{type(err).__name__}:</b> {err}")
+            self.message = f"<b>{type(err).__name__}:</b> {html.escape(str(err))}"
+            shown = widgets.HTML(self.message)
         self.renders += 1
         with self.output:
             clear_output(wait=True)
@@ -83,17 +99,13 @@ def _slider(description, value, lo, hi, step=0.1):
                                layout=widgets.Layout(width="260px"))
 
 
-def _reference_predict(X, w, b):
-    return (np.asarray(X) @ np.asarray(w) + b >= 0).astype(int)
-
-
-def perceptron_explorer(predict=None, gate="AND", w=(1.0, 1.0), b=-0.5):
+def perceptron_explorer(predict, gate="AND", w=(1.0, 1.0), b=-0.5):
     """Sliders for w1, w2 and b that move a perceptron's decision line over AND / OR / NAND / XOR.
 
-    predict(X, w, b) -> (n,) labels: pass your own perceptron_predict so the
-    shaded regions are computed by your code. Returns the LivePlot.
+    predict(X, w, b) -> (n,) labels: your own perceptron_predict, which computes the
+    shaded regions and the count of correct inputs (until it works, the figure says so).
+    Returns the LivePlot.
     """
-    predict = predict or _reference_predict
     controls = {
         "gate": widgets.Dropdown(options=list(toy.GATES), value=gate, description="data",
                                  layout=widgets.Layout(width="180px")),

@@ -75,6 +75,9 @@ def build(lessons=None, *, check=False, lessons_dir=LESSONS_DIR, source_dir=SOLU
     lessons: ids to build (default: every lesson). Returns a BuildReport.
     """
     all_lessons = lesson_ids(source_dir)
+    if not all_lessons:  # a student's copy has no sources: never take that for "every lesson is stale"
+        raise ValueError(f"no lesson sources in {source_dir}: nothing to build from (a student's copy "
+                         "of the course has none)")
     lessons = list(lessons or all_lessons)
     unknown = sorted(set(lessons) - set(all_lessons))
     if unknown:

@@ -5,6 +5,7 @@
     dlcourse feedback LESSON                HTML feedback that never shows hidden tests
     dlcourse export [--to grades.csv]       every student's scores as CSV
     dlcourse init DIR                       a new course folder for one class
+    dlcourse student-bundle DIR             what students receive: no solutions, hidden tests or course state
     dlcourse workspace                      copy new lessons into work/ (yours)
     dlcourse lessons                        list the lessons
     dlcourse check NOTEBOOK ...             restart, run all, run the visible tests; exit 1 on failure
@@ -67,18 +68,23 @@ def _print_results(lesson, results):
     for r in results:
         score = f"{r.score:g} / {r.max_score:g}" if r.status == "graded" else "-"
         note = " (written answers still to grade)" if r.needs_manual_grade else ""
+        note += "" if r.isolated else " [NOT ISOLATED]"
         print(f"{r.student:<{width}}  {score:>13}  {r.status}{note}{': ' + r.message if r.message else ''}")
     failed = [r.student for r in results if r.status != "graded"]
     print(f"\n{len(results) - len(failed)} graded, {len(failed)} could not be graded"
           + (f": {', '.join(failed)}" if failed else "."))
+    exposed = [r.student for r in results if not r.isolated]
+    if exposed:
+        print(f"\nNOT ISOLATED: {len(exposed)} submission(s) ran without file-system isolation (--unsafe): "
+              "their code could read other submissions and the instructor's files. Their export rows say so.")
     flagged = [r for r in results if r.flagged]
     if flagged:
-        print("\nFlagged for review (the cells concerned scored zero where a limit was hit or checks were patched):")
+        print("\nFlagged for review (what was found, and what it did to the score):")
         for r in flagged:
             for f in r.findings:
                 if f["kind"] != "suspicious code":
                     where = f"cell {f['cell']}" + (f" ({f['grade_id']})" if f.get("grade_id") else "")
-                    print(f"  {r.student}: {where}: {f['kind']}: {f['detail']}")
+                    print(f"  {r.student}: {where}: {f['kind']}: {f['detail']} -> {grading.effect(f)}")
 
 
 def _progress(result, done, total):
@@ -92,8 +98,12 @@ def cmd_grade(args):
     missing = [layer for layer, active in sandbox.capabilities().items() if not active]
     if missing:
         print(f"Warning: grading without {', '.join(missing)}; see README (Grading safely).", flush=True)
-    results = grading.grade(args.lesson, course, students=args.student, workers=args.workers,
-                            on_progress=None if args.quiet else _progress)
+    try:
+        results = grading.grade(args.lesson, course, students=args.student, workers=args.workers,
+                                on_progress=None if args.quiet else _progress, unsafe=args.unsafe)
+    except grading.IsolationUnavailable as err:
+        print(f"dlcourse: {err}", file=sys.stderr)
+        return 2
     _print_results(args.lesson, results)
     _print_repairs(results)
     failed = any(r.status != "graded" for r in results)
@@ -101,8 +111,14 @@ def cmd_grade(args):
 
 
 def cmd_feedback(args):
-    files = grading.feedback(args.lesson, _course(args.course), students=args.student)
-    print(f"Wrote {len(files)} feedback file(s) under {Path(args.course).resolve() / 'feedback'}")
+    where = Path(args.course).resolve() / "feedback"
+    try:
+        files = grading.feedback(args.lesson, _course(args.course), students=args.student)
+    except grading.FeedbackLeak as leak:
+        print(f"Wrote {len(leak.written)} feedback file(s) under {where}")
+        print(f"dlcourse: {leak}", file=sys.stderr)
+        return 1
+    print(f"Wrote {len(files)} feedback file(s) under {where}")
     return 0
 
 
@@ -125,6 +141,18 @@ def cmd_workspace(args):
     where = Path(args.dir).resolve()
     if copied:
         print(f"Copied {', '.join(copied)} to {where}: work there; lessons/ stays as released.")
+    return 0
+
+
+def cmd_student_bundle(args):
+    from . import bundle  # only this command needs it (yaml, the sources)
+
+    written = bundle.student_bundle(args.dir, force=args.force)
+    where = Path(args.dir).expanduser().resolve()
+    tops = sorted({rel.split("/")[0] for rel in written})
+    print(f"Wrote the student bundle ({len(written)} files) to {where}: {', '.join(tops)}.\n"
+          "No solutions, hidden tests, test suite or course state. Students start with `make lab` "
+          "there (see its README.md).")
     return 0
 
 
@@ -247,6 +275,9 @@ def parser():
     g.add_argument("--strict", action="store_true", help="exit 1 if any submission could not be graded")
     g.add_argument("--workers", "-j", type=int, help="submissions graded at once (default: one per core)")
     g.add_argument("--quiet", "-q", action="store_true", help="no progress lines, only the summary")
+    g.add_argument("--unsafe", action="store_true",
+                   help="grade even without file-system isolation (bubblewrap); every such result is marked "
+                        "'not isolated' in the summary and the export")
     course_arg(g)
     g.set_defaults(func=cmd_grade)
 
@@ -269,6 +300,13 @@ def parser():
     w = sub.add_parser("workspace", help="copy new lessons into your own work folder (never overwrites)")
     w.add_argument("--dir", default=str(WORK_DIR), help="default: %(default)s")
     w.set_defaults(func=cmd_workspace)
+
+    sb = sub.add_parser("student-bundle", help="write what students receive (lessons, utils, data, the student "
+                        "tools, a Makefile): no solutions, hidden tests or course state")
+    sb.add_argument("dir", help="an empty or new folder")
+    sb.add_argument("--force", action="store_true",
+                    help="write into a non-empty folder: replace the bundle's own files there, keep the rest")
+    sb.set_defaults(func=cmd_student_bundle)
 
     ls = sub.add_parser("lessons", help="list lesson ids")
     ls.set_defaults(func=cmd_lessons)

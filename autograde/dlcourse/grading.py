@@ -3,6 +3,7 @@
 import csv
 import html
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,34 @@ from pathlib import Path
 from . import notebooks, parallel, repair
 from .course import api_call, nbgrader_api, run_nbgrader
 from .paths import COURSE_ID, lesson_notebook
-from .settings import gradebook_url
+from .settings import UNSAFE_VARIABLE, gradebook_url
+
+# What each kind of finding did to the student's score, for the instructor's review.
+EFFECTS = {
+    "tampering before the test (cell failed)": "the test scored zero",
+    "tampering during the test (cell failed)": "the test scored zero",
+    "checker unreachable (cell failed)": "the test scored zero",
+    "time limit": "the cell was stopped (a test stopped this way scores zero)",
+    "ignored the time limit": "the kernel was restarted and the earlier cells run again",
+    "kernel died": "the cell scored zero if it is a test; later cells ran in a restarted kernel",
+    "output limit": "the rest of the output was dropped and the cell stopped",
+    "processes left running": "they were stopped; no effect on the score",
+    "duplicated graded cell": "the copy was ignored; no effect on the score",
+    "edited a locked cell": "the lesson's version was graded instead",
+    "deleted a graded cell": "the lesson's version was put back and graded",
+    "changed a graded cell's type": "set back to the lesson's type and graded",
+    "imports course helpers": "no effect on the score: worth a look",
+    "report unreadable": "the sandbox's report is missing: grade again",
+}
+
+
+class IsolationUnavailable(RuntimeError):
+    """Grading was asked for without file-system isolation on a machine that cannot provide it."""
+
+
+def effect(finding):
+    """What a finding did to the student's score, in words."""
+    return EFFECTS.get(finding["kind"], "worth a look")
 
 
 @dataclass
@@ -26,6 +54,7 @@ class GradeResult:
     findings: list = field(default_factory=list)  # what the sandbox saw: limits hit, tampering, suspicious code
     repairs: list = field(default_factory=list)  # what dlcourse.repair fixed in the notebook before grading
     repair_flags: list = field(default_factory=list)  # answers the repair could not place: worth a look
+    isolated: bool = True  # False when graded with --unsafe, without file-system isolation
 
     @property
     def flagged(self):
@@ -115,7 +144,7 @@ def _course_id(course):
         return COURSE_ID
 
 
-def grade(lesson, course, *, students=None, workers=None, on_progress=None):
+def grade(lesson, course, *, students=None, workers=None, on_progress=None, unsafe=False):
     """Autograde every submission of `lesson` in `course` (or only `students`).
 
     Makes sure the gradebook holds the current source first, so a hidden test
@@ -123,7 +152,28 @@ def grade(lesson, course, *, students=None, workers=None, on_progress=None):
     default one per core). A submission that cannot be graded is reported and
     never stops the others. on_progress(result, finished, total) is called as
     each one finishes. Returns a list of GradeResult, sorted by student.
+
+    Refuses (IsolationUnavailable) when bubblewrap cannot isolate the kernels,
+    unless `unsafe`: then every result is marked not isolated.
     """
+    from . import sandbox
+    if not unsafe and not sandbox.bwrap_path():
+        raise IsolationUnavailable("grading needs file-system isolation, and bubblewrap is not available "
+                                   "here. " + sandbox.INSTALL_BWRAP)
+    if not unsafe:
+        return _grade(lesson, course, students, workers, on_progress)
+    previous = os.environ.get(UNSAFE_VARIABLE)
+    os.environ[UNSAFE_VARIABLE] = "1"  # the workers' course settings then allow unisolated kernels
+    try:
+        return _grade(lesson, course, students, workers, on_progress)
+    finally:
+        if previous is None:
+            os.environ.pop(UNSAFE_VARIABLE, None)
+        else:
+            os.environ[UNSAFE_VARIABLE] = previous
+
+
+def _grade(lesson, course, students, workers, on_progress):
     course = Path(course).resolve()
     api_call(nbgrader_api(course).generate_assignment(lesson, force=True, create=True),
              f"generate_assignment {lesson} (loading the source into the gradebook)")
@@ -147,33 +197,53 @@ def grade(lesson, course, *, students=None, workers=None, on_progress=None):
 
 def read_findings(course, lesson, student):
     """The sandbox's report on one submission (empty if there is none)."""
+    return read_report(course, lesson, student)["findings"]
+
+
+def read_report(course, lesson, student):
+    """{"findings": [...], "isolated": bool} from the sandbox's reports on one submission."""
     from .sandbox.execute import GRADING_REPORT
-    findings = []
+    findings, isolated = [], True
     for report in sorted(Path(course, "autograded", student, lesson).glob(f"**/{GRADING_REPORT}")):
         try:
-            findings += json.loads(report.read_text()).get("findings", [])
+            data = json.loads(report.read_text())
+            findings += data.get("findings", [])
+            isolated = isolated and data.get("isolated") is not False
         except (OSError, ValueError):
             findings.append({"cell": None, "grade_id": None, "kind": "report unreadable", "detail": str(report)})
-    return findings
+    return {"findings": findings, "isolated": isolated}
 
 
 def _result(course, lesson, outcome):
-    findings = read_findings(course, lesson, outcome.student)
+    report = read_report(course, lesson, outcome.student)
+    findings, isolated = report["findings"], report["isolated"]
     if outcome.success and Path(course, "autograded", outcome.student, lesson).is_dir():
         scores = read_scores(course, lesson, [outcome.student])
         if outcome.student in scores:
             score, max_score, manual = scores[outcome.student]
             return GradeResult(outcome.student, "graded", score, max_score, manual, seconds=outcome.seconds,
-                               findings=findings)
+                               findings=findings, isolated=isolated)
     return GradeResult(outcome.student, "not graded", message=_failure_message(outcome), seconds=outcome.seconds,
-                       findings=findings)
+                       findings=findings, isolated=isolated)
+
+
+class FeedbackLeak(RuntimeError):
+    """Some feedback pages would have shown hidden tests; they were deleted (the others were kept)."""
+
+    def __init__(self, written, leaks):
+        self.written, self.leaks = written, leaks  # leaks: [(deleted page, a hidden line it showed)]
+        pages = "\n".join(f"  {page}: shows {line!r}" for page, line in leaks)
+        super().__init__(f"{len(leaks)} feedback page(s) would have shown hidden tests and were deleted "
+                         f"({len(written)} other page(s) were written):\n{pages}\n"
+                         "Check GenerateFeedback.preprocessors in the course settings (ClearHiddenTests).")
 
 
 def feedback(lesson, course, *, students=None):
     """Generate HTML feedback for graded submissions, then check none of it shows a hidden test.
 
-    Returns the list of feedback files written. A file that would show a
-    hidden test is deleted and reported: better no feedback than a leak.
+    Returns the list of feedback files written. Every page is checked; each that would
+    show a hidden test is deleted (better no feedback than a leak) and, when any was,
+    FeedbackLeak is raised after all pages were checked, naming them.
     """
     course = Path(course).resolve()
     args = ["generate_feedback", lesson, "--force"]
@@ -186,6 +256,7 @@ def feedback(lesson, course, *, students=None):
     source = notebooks.read(lesson_notebook(lesson, _config_value(course, "source_directory")))
     hidden = {line for cell in source.cells
               for line in notebooks.region_lines(cell.source, notebooks.BEGIN_HIDDEN, notebooks.END_HIDDEN)}
+    written, leaks = [], []
     for path in files:
         student = path.parents[1].name
         # A line the student wrote themselves (the same as one in a hidden test) is no leak.
@@ -195,9 +266,12 @@ def feedback(lesson, course, *, students=None):
         shown += [m.group(0) for m in notebooks.MARKER.finditer(text)]
         if shown:
             path.unlink()
-            raise RuntimeError(f"{path} would show hidden tests ({shown[0]!r}); deleted it. "
-                               "Check GenerateFeedback.preprocessors in the course's settings.")
-    return files
+            leaks.append((path, shown[0]))
+        else:
+            written.append(path)
+    if leaks:
+        raise FeedbackLeak(written, leaks)
+    return written
 
 
 def submitted_lines(course, student, lesson):
@@ -240,7 +314,11 @@ def export(course, to=None):
             row["status"] = "graded"
         else:
             row["status"] = "not graded"
-        kinds = sorted({f["kind"] for f in read_findings(course, lesson, student) if f["kind"] != "suspicious code"})
+        report = read_report(course, lesson, student)
+        kinds = sorted({f["kind"] for f in report["findings"] if f["kind"] != "suspicious code"})
+        if row["status"] != "no submission" and Path(course, "autograded", student, lesson).is_dir() \
+                and not report["isolated"]:
+            kinds.insert(0, "not isolated")
         row["review"] = "; ".join(kinds)
     with open(out, "w", newline="") as f:
         fields = list(rows[0].keys()) if rows else ["assignment", "student_id", "score", "max_score", "status", "review"]

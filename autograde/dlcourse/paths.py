@@ -14,8 +14,14 @@ COURSE_ID = "dl-from-scratch"
 LESSON_ID = re.compile(r"^\d{2}-[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
-def lesson_ids(solutions_dir=SOLUTIONS_DIR):
-    """The ids of all lessons that have a source folder, in course order."""
+def lesson_ids(solutions_dir=None):
+    """The ids of all lessons that have a folder in solutions_dir, in course order.
+
+    By default the instructor sources (solutions/); in a student's copy of the course, which
+    has none (`dlcourse student-bundle`), the released lessons (lessons/).
+    """
+    if solutions_dir is None:
+        solutions_dir = SOLUTIONS_DIR if SOLUTIONS_DIR.is_dir() else LESSONS_DIR
     solutions_dir = Path(solutions_dir)
     if not solutions_dir.is_dir():
         return []

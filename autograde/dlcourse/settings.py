@@ -40,6 +40,8 @@ LIMITS = {
 REPOSITORY_SECRETS = ("solutions", "tests", "benchmarks", ".git", "work")
 COURSE_STATE = ("gradebook.db", "submitted", "autograded", "feedback", "exchange", "release", "students.csv")
 
+UNSAFE_VARIABLE = "DLCOURSE_UNSAFE"  # "1": grade even without bubblewrap (results marked "not isolated")
+
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 TEXT_STUB = "YOUR ANSWER HERE"
 
@@ -134,6 +136,9 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
     for variable, (section, trait, default) in LIMITS.items():
         setattr(c[section], trait, _positive_int(variable, default))
     c.SandboxedKernelManager.hidden_paths = hidden_paths(course_root, source_dir, exchange)
+    # Fail closed: no kernel runs a submission without file-system isolation unless the instructor
+    # asked for it (`dlcourse grade --unsafe` sets this for its workers).
+    c.SandboxedKernelManager.require_isolation = os.environ.get(UNSAFE_VARIABLE) != "1"
 
     # Feedback is made from the autograded notebook, which holds the hidden
     # tests again: strip them before rendering.

@@ -1,4 +1,5 @@
-"""Fixtures for the browser tests: one Chromium and one JupyterLab (started by `make lab`) per session.
+"""Fixtures for the browser tests: one Chromium per session, and JupyterLab as students start it
+(`make lab`, serving their work/ folder) and as instructors do (`make instructor`, the repository).
 
 Chromium is Debian's package (`make test` installs it, see tests/browser/README.md);
 Playwright only drives it and never downloads a browser of its own.
@@ -24,8 +25,9 @@ from . import jlab
 ARTIFACTS = REPO / "tests" / "artifacts"
 SCREENSHOTS = ARTIFACTS / "screenshots"
 # The instructor's throw-away course. It lives inside the repository because the
-# Formgrader only works on a course under the folder JupyterLab serves; tests/artifacts/
-# is ignored by git, and the real autograde/ is never touched.
+# Formgrader only works on a course under the folder JupyterLab serves (`make instructor`
+# serves the repository); tests/artifacts/ is ignored by git, and the real autograde/ is
+# never touched.
 COURSE = ARTIFACTS / "browser-course"
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -50,9 +52,9 @@ def find_chromium():
 def student_copy(lesson, name="answered", nb=None):
     """Save a student's notebook (default: the released version with every answer, code and
     written, filled in from the solution) as <WORK>/<lesson>/<lesson>-<name>.ipynb, next to the
-    test students' own copy; returns its path under the server root."""
-    relative = f"{WORK}/{lesson}/{lesson}-{name}.ipynb"
-    path = REPO / relative
+    test students' own copy; returns its path under the server root (`make lab` serves WORK)."""
+    relative = f"{lesson}/{lesson}-{name}.ipynb"
+    path = REPO / WORK / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     notebooks.write(nb if nb is not None else submissions.student_notebook(lesson, written=True), path)
     return relative
@@ -101,18 +103,29 @@ def course():
     return make_course(COURSE)
 
 
+def _course_env(course):
+    return {"DLCOURSE_COURSE_DIR": str(course), "DLCOURSE_DB_URL": gradebook_url(course)}
+
+
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory, course):
-    """JupyterLab started by `make lab` on 127.0.0.1 with a token. Its nbgrader (Formgrader,
-    Validate) works in the throw-away course, with that course's own gradebook."""
-    env = {"DLCOURSE_COURSE_DIR": str(course), "DLCOURSE_DB_URL": gradebook_url(course)}
-    with running_lab(tmp_path_factory.mktemp("browser-lab"), extra_env=env) as server:
+    """JupyterLab as students start it (`make lab`: it serves their work folder, WORK) on
+    127.0.0.1 with a token. Its nbgrader (Validate) uses the throw-away course's settings."""
+    with running_lab(tmp_path_factory.mktemp("browser-lab"), extra_env=_course_env(course)) as server:
         yield server
 
 
-@pytest.fixture
-def page(browser, lab, request):
-    """A fresh browser page (its own cookies and JupyterLab workspace) for one test.
+@pytest.fixture(scope="session")
+def instructor_lab(tmp_path_factory, course):
+    """JupyterLab as instructors start it (`make instructor`: the whole repository), whose
+    Formgrader works in the throw-away course, with that course's own gradebook."""
+    with running_lab(tmp_path_factory.mktemp("browser-instructor-lab"), extra_env=_course_env(course),
+                     target="instructor") as server:
+        yield server
+
+
+def _new_page(browser, server, request):
+    """A fresh browser page (its own cookies and JupyterLab workspace) for one test on `server`.
     Its kernels are shut down afterwards."""
     context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
     context.set_default_timeout(jlab.WIDGET_TIMEOUT_MS)
@@ -121,7 +134,19 @@ def page(browser, lab, request):
     page.workspace = f"{jlab.safe_name(request.node.name.lower(), 40)}-{digest}"  # one per test
     yield page
     context.close()
-    jlab.shut_down_kernels(lab)
+    jlab.shut_down_kernels(server)
+
+
+@pytest.fixture
+def page(browser, lab, request):
+    """A page on the students' JupyterLab (`make lab`)."""
+    yield from _new_page(browser, lab, request)
+
+
+@pytest.fixture
+def instructor_page(browser, instructor_lab, request):
+    """A page on the instructors' JupyterLab (`make instructor`)."""
+    yield from _new_page(browser, instructor_lab, request)
 
 
 class Screenshots:

@@ -1,5 +1,5 @@
-"""The instructor's side: in JupyterLab's Formgrader, find an autograded submission, give
-points to a written answer, and see the score land in the gradebook."""
+"""The instructor's side: in JupyterLab's Formgrader (`make instructor`), find an autograded
+submission, give points to a written answer, and see the score land in the gradebook."""
 
 import re
 
@@ -25,7 +25,8 @@ def written_answers(lesson):
             and notebooks.nbgrader_meta(c).get("solution")]
 
 
-def test_instructor_grades_a_written_answer_in_the_formgrader(lab, course, page, shots):
+def test_instructor_grades_a_written_answer_in_the_formgrader(instructor_lab, course, instructor_page, shots):
+    lab, page = instructor_lab, instructor_page
     answers = written_answers(LESSON)
     assert answers, f"{LESSON} has no written answer to grade"
     grade_id, points = answers[0]

@@ -75,9 +75,13 @@ def run(lesson, batches, parallel=2):
     return run_cells(cells, batches, folder, parallel=parallel)
 
 
-def run_cells(cells, batches, cwd, *, parallel=2, cell_timeout=CELL_TIMEOUT):
-    """run() for cells given as needed_cells() gives them, run in the folder cwd."""
-    spec = {"cells": cells, "batches": batches, "cell_timeout": cell_timeout, "parallel": parallel}
+def run_cells(cells, batches, cwd, *, parallel=2, cell_timeout=CELL_TIMEOUT, tests=None):
+    """run() for cells given as needed_cells() gives them, run in the folder cwd.
+
+    tests: None, or per batch a list of test ids (or None): the only test cells that batch
+    runs, and it runs no cell after the last of them; the others are absent from its outcome."""
+    spec = {"cells": cells, "batches": batches, "cell_timeout": cell_timeout, "parallel": parallel,
+            "tests": tests}
     env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory(prefix="dlcourse-trial-") as scratch:
@@ -98,10 +102,11 @@ def failing(outcome):
     return {test for test, error in outcome.items() if error}
 
 
-def graded_by_nbgrader(course, lesson, batches, workers=None):
+def graded_by_nbgrader(course, lesson, batches, workers=None, results_out=None):
     """The same question answered by the real pipeline: each batch submitted by its own student
     in `course` and graded by `dlcourse grade`. Returns, per batch, the set of test cells that
-    lost points, or a message saying why the submission was not graded."""
+    lost points, or a message saying why the submission was not graded. `results_out`, a list,
+    receives each batch's GradeResult (what the sandbox reported, say)."""
     students = [f"entry-{i:03d}" for i in range(len(batches))]
     for student, batch in zip(students, batches):
         subs.submit(course, student, lesson, subs.student_notebook(lesson, batch))
@@ -109,6 +114,8 @@ def graded_by_nbgrader(course, lesson, batches, workers=None):
     autograded = subs.autograded_points(lesson)
     found = []
     for student in students:
+        if results_out is not None:
+            results_out.append(results[student])
         if results[student].status != "graded":
             found.append(f"{student} not graded: {results[student].message}")
             continue

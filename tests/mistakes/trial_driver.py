@@ -9,11 +9,18 @@ computed before that point (imports, data), so each submission costs only
 the cells from its first change onwards.
 
 SPEC (JSON): {"cells": [{"grade_id", "kind": "answer"|"test"|"setup", "source"}],
-              "batches": [{grade_id: source}], "cell_timeout": seconds, "parallel": n}
+              "batches": [{grade_id: source}], "cell_timeout": seconds, "parallel": n,
+              "tests": [[test_id, ...] or null, one per batch]  (optional)}
 RESULT (JSON): {"reference": {test_id: error or null},
                 "batches": [{test_id: error or null}]}   (null: the test cell passed)
+
+A batch given a list of tests runs only those test cells, and no cell after the
+last of them; the others are absent from its result. (Test cells change no
+variable the rest of a lesson uses, so leaving one out changes no other outcome.)
+Up to `parallel` children run at once, and a new one starts as soon as one ends.
 """
 
+import gc
 import json
 import os
 import signal
@@ -47,47 +54,69 @@ def run_cell(shell, source, timeout):
     return None if error is None else f"{type(error).__name__}: {error}"[:300]
 
 
-def run_tail(shell, cells, start, answers, timeout):
-    """Cells start.. with `answers` in place of the reference; {test_id: error or None}."""
-    outcome = {}
+def run_tail(shell, cells, start, answers, timeout, only=None):
+    """Cells start.. with `answers` in place of the reference; {test_id: error or None}.
+    only: None, or the test cells to run (then no other test cell runs, and nothing after
+    the last of them)."""
+    outcome, left = {}, None if only is None else set(only)
     for cell in cells[start:]:
+        if cell["kind"] == "test" and left is not None and cell["grade_id"] not in left:
+            continue
         error = run_cell(shell, answers.get(cell["grade_id"], cell["source"]), timeout)
         if cell["kind"] == "test":
             outcome[cell["grade_id"]] = error
+            if left is not None:
+                left.discard(cell["grade_id"])
+                if not left:
+                    break
     return outcome
 
 
-def fork_child(shell, cells, start, answers, timeout, out_path):
+def fork_child(shell, cells, start, answers, timeout, out_path, only=None):
     pid = os.fork()
     if pid:
         return pid
     try:
-        outcome = run_tail(shell, cells, start, answers, timeout)
+        outcome = run_tail(shell, cells, start, answers, timeout, only)
         with open(out_path, "w") as f:
             json.dump(outcome, f)
     finally:
         os._exit(0)  # never run the parent's cleanup (or its pytest) in the child
 
 
-def wait_all(children, deadline):
-    """Wait for {pid: out_path}; a child still running at `deadline` is killed."""
-    results = {}
-    while children:
-        pid, status = os.waitpid(-1, os.WNOHANG)
+def read_result(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None  # died or was killed before writing: every later test failed
+
+
+def run_children(start_child, jobs, parallel, budget):
+    """Run start_child(job) -> (pid, out_path) for every job, `parallel` at a time, starting the
+    next as soon as one ends; a child still running `budget` seconds after its start is killed.
+    Returns {job: its result, or None if it wrote none}."""
+    results, running, queue = {}, {}, list(jobs)
+    if queue:
+        # Children only read what the parent built: keep the collector from touching (and so
+        # copying) every old object in each of them.
+        gc.freeze()
+    while queue or running:
+        while queue and len(running) < parallel:
+            job = queue.pop(0)
+            pid, path = start_child(job)
+            running[pid] = (job, path, time.monotonic() + budget)
+        pid, _status = os.waitpid(-1, os.WNOHANG)
         if pid == 0:
-            if time.monotonic() > deadline:
-                for stuck in children:
+            now = time.monotonic()
+            for stuck, (_job, _path, deadline) in running.items():
+                if now > deadline:
                     os.kill(stuck, signal.SIGKILL)
-                deadline = float("inf")
-            time.sleep(0.01)
+            time.sleep(0.001)
             continue
-        if pid in children:
-            path = children.pop(pid)
-            try:
-                with open(path) as f:
-                    results[path] = json.load(f)
-            except (OSError, ValueError):
-                results[path] = None  # died or was killed before writing: every later test failed
+        if pid in running:
+            job, path, _deadline = running.pop(pid)
+            results[job] = read_result(path)
     return results
 
 
@@ -95,6 +124,7 @@ def main(spec_path, result_path):
     with open(spec_path) as f:
         spec = json.load(f)
     cells, batches = spec["cells"], spec["batches"]
+    only = spec.get("tests") or [None] * len(batches)
     timeout, parallel = int(spec["cell_timeout"]), int(spec.get("parallel", 2))
     index = {cell["grade_id"]: i for i, cell in enumerate(cells) if cell["grade_id"]}
     starts = [min(index[gid] for gid in batch) for batch in batches]
@@ -104,22 +134,28 @@ def main(spec_path, result_path):
     signal.signal(signal.SIGALRM, _on_alarm)
     from IPython.core.interactiveshell import InteractiveShell
     shell = InteractiveShell.instance(colors="NoColor")
+    # Errors are recorded on each cell's result before IPython shows them, and nothing here is read
+    # from the output: skip formatting tracebacks, the larger part of the cost of a failing cell.
+    shell.showtraceback = lambda *args, **kwargs: None
+    shell.showsyntaxerror = lambda *args, **kwargs: None
 
     reference, outcomes = {}, [None] * len(batches)
     scratch = os.path.dirname(os.path.abspath(result_path))
     for i, cell in enumerate(cells):
         waiting = [b for b, start in enumerate(starts) if start == i]
-        for group in range(0, len(waiting), parallel):
-            children = {}
-            for b in waiting[group:group + parallel]:
-                path = os.path.join(scratch, f"batch-{b}.json")
-                children[fork_child(shell, cells, i, batches[b], timeout, path)] = path
-            by_path = wait_all(children, time.monotonic() + timeout * (len(cells) - i) + 30)
-            for b in waiting[group:group + parallel]:
-                tail = by_path[os.path.join(scratch, f"batch-{b}.json")]
-                if tail is None:
-                    tail = {t: "the trial process died" for t in tests if index[t] >= i}
-                outcomes[b] = {**{t: reference[t] for t in tests if index[t] < i}, **tail}
+
+        def start_child(b, i=i):
+            path = os.path.join(scratch, f"batch-{b}.json")
+            return fork_child(shell, cells, i, batches[b], timeout, path, only[b]), path
+
+        tails = run_children(start_child, waiting, parallel, timeout * (len(cells) - i) + 30)
+        for b in waiting:
+            tail = tails[b]
+            if tail is None:
+                tail = {t: "the trial process died" for t in tests
+                        if index[t] >= i and (only[b] is None or t in only[b])}
+            earlier = [t for t in tests if index[t] < i and (only[b] is None or t in only[b])]
+            outcomes[b] = {**{t: reference[t] for t in earlier}, **tail}
         error = run_cell(shell, cell["source"], timeout)
         if cell["kind"] == "test":
             reference[cell["grade_id"]] = error

@@ -23,10 +23,20 @@ import shutil
 import subprocess
 from pathlib import Path
 
-@functools.lru_cache(maxsize=None)
+BWRAP_VARIABLE = "DLCOURSE_BWRAP"  # the bubblewrap to use; set but empty: none (to try grading without)
+INSTALL_BWRAP = ("Install bubblewrap (Debian/Ubuntu: sudo apt-get install bubblewrap; Fedora: sudo dnf install "
+                 "bubblewrap), or grade anyway with `dlcourse grade --unsafe` (every result is then marked "
+                 "'not isolated').")
+
+
 def bwrap_path():
     """The bubblewrap binary if it can really create a sandbox here, else None."""
-    path = shutil.which("bwrap")
+    return _working_bwrap(os.environ.get(BWRAP_VARIABLE))
+
+
+@functools.lru_cache(maxsize=None)
+def _working_bwrap(chosen):
+    path = shutil.which("bwrap") if chosen is None else (shutil.which(chosen) if chosen else None)
     if not path:
         return None
     probe = [path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net",

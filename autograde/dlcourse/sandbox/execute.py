@@ -10,8 +10,10 @@ of nbgrader's behaviour it
 - survives a kernel that dies (os._exit, a crash, memory) or ignores
   interrupts: the cell gets an error, the kernel is restarted, the earlier
   cells are run again quietly, and grading goes on with the next cell;
-- calls guard.py around every graded test cell, so patched checks are put
-  back before the test and patching during the test fails the cell;
+- hands every graded test cell to the checker inside the kernel
+  (checked_tests.py, armed by guard.py before any student code), which runs it
+  as the lesson wrote it, whatever student code did to the kernel, and reports
+  every change to what tests rely on; such a change fails the test;
 - writes what it saw to GRADING_REPORT in the submission's autograded folder,
   for `dlcourse grade` to show the instructor.
 
@@ -19,10 +21,8 @@ A cell that breaks a limit or cheats scores zero like any failing test cell:
 nbgrader gives no points to a test cell with an error output.
 """
 
-import ast
 import asyncio
 import json
-import re
 import time
 from pathlib import Path
 
@@ -34,60 +34,22 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
 from ..headless import detach_output_widgets
+from .checked_tests import CheckedTests, error_output, import_aliases, lesson_imports, lesson_source
 from .kernel import SandboxedKernelManager
+from .scan import scan_student_code
 
 GRADING_REPORT = "dlcourse-grading.json"
 FLAGS_METADATA = "dlcourse_flags"  # notebook metadata where earlier steps leave their findings
 
 GUARD_ARM = "__import__('dlcourse.sandbox.guard', fromlist=['arm']).arm()"
-GUARD_CALL = "__import__('dlcourse.sandbox.guard', fromlist=['arm']).{}({})"
 
-# Student code worth a human look even when it did no harm.
-SUSPICIOUS = [
-    (r"\bos\._exit\b|\bsys\.exit\b", "exits the kernel"),
-    (r"\bctypes\b", "uses ctypes"),
-    (r"\bsignal\.signal\b", "changes signal handling"),
-    (r"\bsys\.modules\b", "touches sys.modules"),
-    (r"\b(np|numpy)(\.testing)?\.\w+\s*=[^=]", "assigns to a numpy function"),
-    (r"setattr\(\s*(np|numpy|builtins|sys)\b", "patches a module with setattr"),
-    (r"\bbuiltins\b|__builtins__", "touches builtins"),
-    (r"get_ipython\(\)\.\w+\s*=[^=]|showtraceback|InteractiveShell", "patches IPython"),
-    (r"gradebook|submitted/|autograded/|solutions/|\.\./", "reads or writes course files"),
-    (r"\bsubprocess\b|\bos\.system\b|\bos\.fork\b|\bmultiprocessing\b", "starts processes"),
-    (r"\bsocket\b|\burllib\b|\brequests\b|\bhttp\.client\b", "uses the network"),
-]
-
-
-def error_output(name, message):
-    """An error output as nbclient records it (nbgrader scores a test cell with one as zero)."""
-    return NotebookNode(output_type="error", ename=name, evalue=message, traceback=[f"{name}: {message}"])
-
-
-def import_aliases(nb):
-    """{name: "module" or "module:attribute"} for the imports in the lesson's own (non-answer) cells."""
-    aliases = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code" or nbutils.is_solution(cell):
-            continue
-        for line in cell.source.splitlines():
-            line = line.strip()
-            if m := re.fullmatch(r"import\s+([\w.]+)(?:\s+as\s+(\w+))?", line):
-                aliases[m.group(2) or m.group(1).split(".")[0]] = m.group(1) if m.group(2) else m.group(1).split(".")[0]
-            elif m := re.fullmatch(r"from\s+([\w.]+)\s+import\s+\(?([\w\s,]+?)\)?", line):
-                for part in m.group(2).split(","):
-                    words = part.split()
-                    if words:
-                        aliases[words[-1]] = f"{m.group(1)}:{words[0]}"
-    return aliases
-
-
-class SafeExecute(Execute):
+class SafeExecute(CheckedTests, Execute):
     notebook_timeout = Integer(600, help="Seconds the whole notebook may run; later cells are not run.").tag(config=True)
     max_cell_output = Integer(2_000_000, help="Characters of output kept per cell.").tag(config=True)
     max_notebook_output = Integer(20_000_000, help="Characters of output kept per notebook.").tag(config=True)
     stuck_grace = Integer(5, help="Seconds a kernel may stay busy after an interrupt before it is restarted.").tag(config=True)
     start_attempts = Integer(3, help="Times to try starting a kernel that dies before it answers.").tag(config=True)
-    guard = Bool(True, help="Check and restore the testing machinery around test cells.").tag(config=True)
+    guard = Bool(True, help="Run graded test cells through the checker inside the kernel.").tag(config=True)
 
     def __init__(self, **kwargs):
         # nbgrader's Execute passes its own kernel manager class; ours starts kernels in the sandbox.
@@ -99,14 +61,15 @@ class SafeExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._findings = list(nb.metadata.get(FLAGS_METADATA, []))
-        self._findings += self._scan_student_code(nb)
         self._started = None
         self._stopped = None
         self._replayable = []
         self._output_chars = {}
         self._total_output = 0
         self._capped_cells = set()
-        self._aliases = import_aliases(nb)
+        lesson = lesson_source(nb, resources, self.config)
+        self._aliases, self._preload = lesson_imports(lesson)
+        self._findings += scan_student_code(nb, self._aliases, lesson if lesson is not nb else None)
         try:
             return super().preprocess(nb, resources, km)
         finally:
@@ -122,7 +85,12 @@ class SafeExecute(Execute):
         for attempt in range(1, self.start_attempts + 1):
             if self.km is None:
                 self.km = self.create_kernel_manager()
+            if self.guard and hasattr(self.km, "checker_preload"):
+                self.km.checker_preload = list(self._preload)
+                # torch loads its libraries with ctypes; every other lesson runs without it.
+                self.km.block_ctypes = not any(m == "torch" or m.startswith("torch.") for m in self._preload)
             await super().async_start_new_kernel(**kwargs)
+            self._isolated = self.km.isolated() if hasattr(self.km, "isolated") else False
             try:
                 await self.async_start_new_kernel_client()  # nbclient tidies the kernel away if this fails
                 return
@@ -138,26 +106,13 @@ class SafeExecute(Execute):
     def _write_report(self, resources):
         folder = (resources or {}).get("metadata", {}).get("path")
         if folder and Path(folder).is_dir():
-            report = {"findings": self._findings, "stopped": self._stopped}
+            report = {"findings": self._findings, "stopped": self._stopped,
+                      "isolated": getattr(self, "_isolated", None)}
             Path(folder, GRADING_REPORT).write_text(json.dumps(report, indent=1))
 
     def _flag(self, index, cell, kind, detail):
         self._findings.append({"cell": index, "grade_id": cell.metadata.get("nbgrader", {}).get("grade_id"),
                                "kind": kind, "detail": detail})
-
-    def _scan_student_code(self, nb):
-        found = []
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code" or nbutils.is_grade(cell) and not nbutils.is_solution(cell):
-                continue
-            student_written = nbutils.is_solution(cell) or not nbutils.is_locked(cell)
-            if not student_written:
-                continue
-            for pattern, what in SUSPICIOUS:
-                if re.search(pattern, cell.source):
-                    found.append({"cell": index, "grade_id": cell.metadata.get("nbgrader", {}).get("grade_id"),
-                                  "kind": "suspicious code", "detail": what})
-        return found
 
     # -- one cell -------------------------------------------------------------------------
 
@@ -178,8 +133,9 @@ class SafeExecute(Execute):
         is_test = nbutils.is_grade(cell) and not nbutils.is_solution(cell)
 
         if is_test and self.guard:
-            for finding in self._guard("before_test", json.dumps(self._aliases), index, cell):
-                self._flag(index, cell, "tampering (repaired before the test)", finding)
+            self.run_test_cell(cell, index)
+            self._reap_strays(index, cell)
+            return cell, self.resources
         try:
             cell, _ = super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -207,18 +163,13 @@ class SafeExecute(Execute):
                 return cell, self.resources
         elif not is_test:
             self._replayable.append(index)
+        self._reap_strays(index, cell)
+        return cell, self.resources
+
+    def _reap_strays(self, index, cell):
         strays = self.km.reap_strays() if hasattr(self.km, "reap_strays") else 0
         if strays:
             self._flag(index, cell, "processes left running", f"{strays} stray process(es) were stopped")
-
-        if is_test and self.guard:
-            during = self._guard("after_test", "", index, cell)
-            if during:
-                cell.outputs.append(error_output(
-                    "Tampering", "Code run by this test changed the testing machinery, so it earns no points."))
-                for finding in during:
-                    self._flag(index, cell, "tampering during the test (cell failed)", finding)
-        return cell, self.resources
 
     def _get_timeout(self, cell):
         return getattr(self, "_cell_limit", None) or super()._get_timeout(cell)
@@ -230,23 +181,6 @@ class SafeExecute(Execute):
                 out.traceback = [f"CellTimeoutError: {out.evalue}"]
 
     # -- talking to the kernel outside the notebook's cells --------------------------------
-
-    def _guard(self, function, argument, index, cell):
-        """Call a guard function in the kernel; returns its findings.
-
-        If the guard cannot run (student code removed it, say), the test still runs
-        and the instructor is told the checks were not active for this cell.
-        """
-        reply = self._quiet_execute("None", user_expressions={"r": GUARD_CALL.format(function, argument)},
-                                    timeout=self.stuck_grace + 5)
-        result = (reply or {}).get("content", {}).get("user_expressions", {}).get("r", {})
-        try:
-            if result.get("status") == "ok":
-                return list(ast.literal_eval(result["data"]["text/plain"]))
-        except (KeyError, ValueError, SyntaxError):
-            pass
-        self._flag(index, cell, "guard not active", f"{function} could not run ({result.get('ename', 'no reply')})")
-        return []
 
     def _quiet_execute(self, code, timeout, user_expressions=None):
         """Run code in the kernel without recording it in the notebook; the reply or None."""

@@ -25,7 +25,8 @@ from traitlets import Bool, Integer, List, Unicode
 
 import signal
 
-from . import bwrap_path, cgroup_roots, cgroup_settings
+from . import INSTALL_BWRAP, bwrap_path, cgroup_roots, cgroup_settings, channel
+from .guard import FOLDER_VARIABLE, PRELOAD_VARIABLE
 
 
 class SandboxError(RuntimeError):
@@ -54,7 +55,10 @@ class SandboxedKernelManager(AsyncKernelManager):
     file_mb = Integer(256, help="Largest file the kernel may write, MiB.").tag(config=True)
     cpu_seconds = Integer(3600, help="CPU-time backstop for the kernel process, seconds.").tag(config=True)
     isolate = Bool(True, help="Use bubblewrap for file-system, network and process isolation when available.").tag(config=True)
-    require_isolation = Bool(False, help="Refuse to run a kernel when bubblewrap is unavailable.").tag(config=True)
+    require_isolation = Bool(False, help="Refuse to run a kernel when bubblewrap is unavailable (the course "
+                                         "settings turn this on unless DLCOURSE_UNSAFE=1).").tag(config=True)
+    block_ctypes = Bool(True, help="Hide ctypes from the kernel: it reads and writes raw memory, past every "
+                                   "check. SafeExecute allows it for lessons that import torch, which needs it.")
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -64,6 +68,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.connection_file = str(self._box / "kernel.json")
         self._cgroups = []  # this kernel's cgroup folders, one per controller
+        self.checker_preload = []  # modules the checker imports before any student code (the lesson's)
+        self.checker_key = None  # the secret of the kernel now running: its checker tags replies with it
         if self.kernel_spec is not None:
             # A signal to the sandbox's first process would end it; ask the kernel politely instead.
             self.kernel_spec.interrupt_mode = "message"
@@ -72,12 +78,21 @@ class SandboxedKernelManager(AsyncKernelManager):
     def work_dir(self):
         return self._box / "work"
 
+    @property
+    def checker_folder(self):
+        return self._box
+
     async def _async_pre_start_kernel(self, **kw):
         source = kw.get("cwd")
         if source and Path(source).resolve() != self.work_dir.resolve():
             self._copy_supporting_files(Path(source))
         kw["cwd"] = str(self.work_dir)
         kw["env"] = self._sandbox_env(kw.get("env"))
+        # A new secret for every start: the checker reads and deletes it before student code runs.
+        self.checker_key = channel.new_key()
+        channel.write_key(self._box, self.checker_key)
+        kw["env"][FOLDER_VARIABLE] = str(self._box)
+        kw["env"][PRELOAD_VARIABLE] = ",".join(self.checker_preload)
         # The kernel process's own chatter (banners, crashes) goes to a log, not the grader's terminal.
         self._log = open(self._box / "kernel.log", "ab")
         kw["stdout"] = kw["stderr"] = self._log
@@ -114,6 +129,10 @@ class SandboxedKernelManager(AsyncKernelManager):
             return None
         return 60000 + os.getpid() % 20000
 
+    def isolated(self):
+        """Does this kernel run with file-system isolation?"""
+        return self._use_bwrap()
+
     def _use_bwrap(self):
         if not self.isolate:
             return False
@@ -121,8 +140,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             return True
         if self.require_isolation:
             raise SandboxError("bubblewrap (bwrap) is not available here, and the course requires isolation. "
-                               "Install it (Debian/Ubuntu: apt-get install bubblewrap) or set "
-                               "SandboxedKernelManager.require_isolation = False.")
+                               + INSTALL_BWRAP)
         return False
 
     def format_kernel_cmd(self, extra_arguments=None):
@@ -161,7 +179,10 @@ class SandboxedKernelManager(AsyncKernelManager):
                 args += ["--perms", "0755", "--dir", str(folder)]
             args += ["--ro-bind", str(path), str(path)]
         args += ["--bind", str(self._box), str(self._box)]
-        for hidden in sorted({str(Path(p).resolve()) for p in self.hidden_paths if Path(p).exists()}):
+        hidden_paths = list(self.hidden_paths)
+        if self.block_ctypes:
+            hidden_paths += [str(p) for p in blocked_module_files()]
+        for hidden in sorted({str(Path(p).resolve()) for p in hidden_paths if Path(p).exists()}):
             if Path(hidden).is_dir():
                 args += ["--tmpfs", hidden]
             else:
@@ -287,11 +308,45 @@ def _chown_tree(root, uid):
 SYSTEM_FOLDERS = ("bin", "etc", "lib", "lib32", "lib64", "libx32", "sbin", "sys", "usr", "var")
 
 
+# Environment variables that may point the lessons' data loaders at another folder (utils/data.py).
+DATA_VARIABLES = ("DLCOURSE_DATA_DIR", "DLCOURSE_MNIST_DIR", "DLCOURSE_FASHION_MNIST_DIR")
+
+
 def _needed_paths():
-    """What the kernel must be able to read: this Python, its packages and the course's helpers."""
+    """What a kernel must be able to read, and nothing more: this Python and its packages, the
+    course's helpers (utils/), its data (data/), and the grader package (for the in-kernel checker).
+
+    Nothing else of the repository or of a course folder is shown, so course state added later
+    (a gradebook, repairs/, a roster, exports) can never become visible to a kernel.
+    """
     from ..paths import REPO_ROOT
-    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent, REPO_ROOT}
-    return sorted({p.resolve() for p in paths})
+    package = Path(__file__).resolve().parents[1]
+    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).resolve().parent.parent,
+             REPO_ROOT / "utils", REPO_ROOT / "data", package}
+    paths |= {Path(os.environ[v]).expanduser() for v in DATA_VARIABLES if os.environ.get(v)}
+    return sorted({p.resolve() for p in paths if p.exists()})
+
+
+def blocked_module_files(names=("_ctypes",)):
+    """The files of modules a kernel must not be able to import (their package folder or extension).
+
+    Hiding ctypes' extension module is enough: `import ctypes` then fails with an ImportError,
+    which numpy expects on systems without ctypes.
+    """
+    import importlib.util
+    found = []
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        if spec is None:
+            continue
+        if spec.submodule_search_locations:
+            found += [Path(p) for p in spec.submodule_search_locations]
+        elif spec.origin and Path(spec.origin).is_file():
+            found.append(Path(spec.origin))
+    return found
 
 
 def _copy_font_cache(target):

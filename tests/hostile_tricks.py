@@ -44,6 +44,18 @@ _LENIENT_NP = _code('''
             return getattr(numpy, name)
 ''')
 
+# An ndarray whose every elementwise operation answers "yes": np.isclose, np.allclose and == agree with it.
+_AGREEABLE = _code('''
+    class _Agreeable(np.ndarray):
+        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+            if ufunc in (np.isnan, np.isinf, np.isfinite):
+                return ufunc(*[np.asarray(x) for x in inputs])
+            shape = () if method in ("reduce", "accumulate") else np.broadcast_shapes(*map(np.shape, inputs))
+            if ufunc in (np.logical_not, np.invert, np.not_equal):
+                return np.zeros(shape, dtype=bool)
+            return np.ones(shape, dtype=bool).view(_Agreeable)
+''')
+
 # (name, what it does, student code, words the instructor's report must contain)
 TRICKS = [
     # IPython's input transformers, every stage: each test cell becomes `pass`.
@@ -194,6 +206,36 @@ TRICKS = [
         import ctypes as _ctypes
         _ctypes.memmove(id(0) + 24, id(1) + 24, 8)
      """), ("ctypes",)),
+    # Answers of a type of their own, which decides how it compares (numpy's override hooks).
+    ("agreeable-array", "returns the right shapes in an ndarray subclass whose every comparison says yes",
+     _AGREEABLE + _code("""
+        def weighted_sum(X, w, b):
+            return np.zeros(np.shape(X)[:-1]).view(_Agreeable)
+        def step(z):
+            return np.zeros(np.shape(z)).view(_Agreeable)
+        def perceptron_predict(X, w, b):
+            return np.zeros(np.shape(X)[:-1], dtype=int).view(_Agreeable)
+     """), ("array type",)),
+    ("array-function", "returns objects whose __array_function__ answers every numpy function with yes", _code("""
+        class _Yes:
+            def __init__(self, shape):
+                self.shape, self.ndim = shape, len(shape)
+            def __array_function__(self, func, types, args, kwargs):
+                return {"shape": self.shape, "ndim": self.ndim}.get(func.__name__, True)
+            __eq__ = __le__ = __ge__ = lambda self, other: True
+        def weighted_sum(X, w, b):
+            return _Yes(np.shape(X)[:-1])
+        def step(z):
+            return _Yes(np.shape(z))
+     """), ("array type",)),
+    ("type-made-in-test", "makes a new array type in every call and runs the collector to drop the last one",
+     _code("""
+        import gc as _gc
+        def weighted_sum(X, w, b):
+            _gc.collect()
+            exec(_AGREEABLE_SOURCE, globals())
+            return np.zeros(np.shape(X)[:-1]).view(_Agreeable)
+     """).replace("_AGREEABLE_SOURCE", repr(_AGREEABLE)), ("garbage collector",)),
     ("fake-checker", "replaces the checker's socket with a server that says every test passed", _code("""
         import os as _os, socket as _socket, threading as _threading, marshal as _marshal
         _path = _os.path.join(_os.path.dirname(_os.getcwd()), "checker.sock")

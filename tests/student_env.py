@@ -137,9 +137,11 @@ def pip_would_install(python, bundle):
 
 def clean_env(extra=None):
     """This process's environment without what would point a student's commands elsewhere: an
-    active virtual environment, PYTHONPATH, or the data folders utils.data reads."""
+    active virtual environment, PYTHONPATH, the data folders utils.data reads, or the state of a
+    `make` this suite runs under (`make test`), which a student's shell does not have."""
     drop = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "DLCOURSE_DATA_DIR", "DLCOURSE_MNIST_DIR",
-            "DLCOURSE_FASHION_MNIST_DIR", "DLCOURSE_COURSE_DIR")
+            "DLCOURSE_FASHION_MNIST_DIR", "DLCOURSE_COURSE_DIR", "MAKELEVEL", "MAKEFLAGS", "MFLAGS",
+            "MAKEOVERRIDES")
     return {**{k: v for k, v in os.environ.items() if k not in drop}, **(extra or {})}
 
 

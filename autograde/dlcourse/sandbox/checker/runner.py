@@ -57,6 +57,12 @@ def run_test(request):
     _dict_set(_sys_dict, "stdout", capture.stdout)
     _dict_set(_sys_dict, "stderr", capture.stderr)
     error = None
+    # The collector stays off while the test runs, so that an array type made inside it is still
+    # alive for the check after it (array_types.py); a collection during the test means student
+    # code ran it.
+    collector_was_on = _gc_isenabled()
+    _gc_disable()
+    collections = gc_collections()
     started = _monotonic()
     try:
         _exec(_compile(request["source"], request["filename"], "exec", 0, True), namespace)
@@ -76,6 +82,10 @@ def run_test(request):
     _copy_back(namespace, initial, request["aliases"])
     namespace = initial = None  # objects the test made may run code when freed: before the check
     during += collect_findings()
+    if gc_collections() != collections or _gc_isenabled():
+        during.append("the garbage collector was switched on or run during the test")
+    if collector_was_on:
+        _gc_enable()
     return {"outputs": outputs, "error": error, "before": before, "during": during, "seconds": seconds}
 
 
@@ -90,6 +100,7 @@ def collect_findings():
         found.append(f"IPython's machinery could not be checked ({_type_name(type(exc))})")
     record_modules()
     check_records(found)
+    check_array_types(found)
     for name in ("stdout", "stderr"):
         if _dict_get(_sys_dict, name) is not _checker_state[name]:
             found.append(f"sys.{name} was replaced")
@@ -226,7 +237,9 @@ class _Capture:
             self.done.release()
 
     def finish(self):
-        """[(stream name, text)] in the order written, consecutive pieces of one stream joined."""
+        """[(stream name, text)], consecutive pieces of one stream joined. Each stream's text is in
+        the order written; stdout and stderr interleave in the order the reader saw them, which
+        can differ when both are written at once (as with Jupyter's own streams)."""
         for stream, fd in ((self.stdout, self.write_fds[0]), (self.stderr, self.write_fds[1])):
             try:
                 stream.flush()

@@ -102,6 +102,7 @@ def start(folder, key, preload, library_roots):
         except BaseException:  # noqa: B036 - a module the lesson will fail to import anyway
             pass
     record_modules()
+    record_types()
     record_import_state()
     record_shell()
     shell = _shell_state.get("shell")

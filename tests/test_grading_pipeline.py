@@ -10,6 +10,7 @@ import pytest
 
 from dlcourse import grading, notebooks
 from dlcourse.paths import SOLUTIONS_DIR, lesson_notebook
+from dlcourse.sandbox.execute import GRADING_REPORT
 
 from . import hostile
 from . import submissions as subs
@@ -126,6 +127,8 @@ def test_feedback_is_written_and_hides_hidden_tests(graded_class):
     files = grading.feedback(LESSON, course)
     students = {f.parents[1].name for f in files}
     assert students == {s for s, r in results.items() if r.status == "graded"}
+    assert list(Path(course, "autograded").glob(f"*/{LESSON}/{GRADING_REPORT}")), "the sandbox reported"
+    assert not list(Path(course, "feedback").glob(f"**/{GRADING_REPORT}")), "its report is the instructor's only"
     source = notebooks.read(lesson_notebook(LESSON, SOLUTIONS_DIR))
     hidden = [line for cell in source.cells
               for line in notebooks.region_lines(cell.source, notebooks.BEGIN_HIDDEN, notebooks.END_HIDDEN)]

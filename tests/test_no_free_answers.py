@@ -156,9 +156,35 @@ def always_close(*args, **kwargs):
         return _np.zeros(()).view(Agreeable)
 
 
+class AgreeableInt(int):
+    \"\"\"An int that equals anything and is at once smaller and larger than anything.\"\"\"
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __lt__ = __le__ = __gt__ = __ge__ = __eq__
+    __hash__ = int.__hash__
+
+
+class AgreeableFloat(float):
+    \"\"\"A float that equals anything and is at once smaller and larger than anything.\"\"\"
+
+    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = (AgreeableInt.__eq__, AgreeableInt.__ne__, AgreeableInt.__lt__,
+                                                      AgreeableInt.__le__, AgreeableInt.__gt__, AgreeableInt.__ge__)
+    __hash__ = float.__hash__
+
+
 def agreeable_like(value):
-    \"\"\"value's structure, types and shapes with every number wrong (one more; a bool flipped) and every
-    array or number Agreeable; None for anything else (a tensor, a string, a model).\"\"\"
+    \"\"\"value's structure, types and shapes with every number wrong (one more; a bool flipped): every
+    array or numpy number Agreeable, every Python int or float an AgreeableInt or AgreeableFloat;
+    None for anything else (a tensor, a string, a model).\"\"\"
+    if type(value) is int:
+        return AgreeableInt(value + 1)
+    if type(value) is float:
+        return AgreeableFloat(value + 1)
     if isinstance(value, tuple) and hasattr(value, "_fields"):
         return type(value)(*(agreeable_like(v) for v in value))
     if isinstance(value, (tuple, list)):
@@ -387,7 +413,8 @@ DISGUISED_PREFIX = "no_free_answers_disguised_"
 def disguised_modules(lesson, folder, controls):
     """{name: module}: for each graded function (not class), a module in `folder` whose `name` returns
     what the reference returns, shaped and typed the same, with every number wrong and every
-    array Agreeable (agreeable_like). A student can get the shapes right without doing the work;
+    array or number one that agrees with anything (agreeable_like). A student can get the shapes
+    right without doing the work;
     a test that compares results it has not first made plain numbers or arrays would pass this."""
     modules = {}
     for name, source in reference_answers(lesson).items():
@@ -510,9 +537,10 @@ def test_the_always_equal_answer_would_fool_a_test_that_only_compares():
     right = (np.array([[0.5, 2.0]]), 3, 0.25)
     disguised = namespace["agreeable_like"](right)
     assert isinstance(disguised, tuple) and disguised[0].shape == (1, 2) and np.ndim(disguised[1]) == 0
-    assert np.allclose(disguised[0], right[0]) and disguised[1] == 3 and np.isclose(disguised[2], 0.25)
-    assert not np.allclose(np.asarray(disguised[0]), right[0]) and int(disguised[1]) == 4
-    assert float(disguised[2]) == 1.25
+    assert np.allclose(disguised[0], right[0]) and disguised[1] == 3
+    assert not np.allclose(np.asarray(disguised[0]), right[0])
+    assert isinstance(disguised[1], int) and disguised[1] == 7 and disguised[1] < 0 and int(disguised[1]) == 4
+    assert isinstance(disguised[2], float) and disguised[2] == 0.0 and float(disguised[2]) == 1.25
 
 
 def preload(candidates):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from . import notebooks, parallel, repair
 from .course import api_call, nbgrader_api, run_nbgrader
+from .export import read_csv
 from .paths import COURSE_ID, lesson_notebook
 from .settings import UNSAFE_VARIABLE, gradebook_url
 
@@ -295,40 +296,19 @@ def visible_text(page):
 def export(course, to=None):
     """Export every student's scores to CSV and return its path.
 
-    This is nbgrader's export plus a `status` column: "graded", "not graded"
-    (a submission nbgrader could not grade) or "no submission", and a `review`
-    column naming what the grading sandbox flagged (limits hit, tampering). Rows cover every
-    student in the gradebook, which holds the roster (students.csv) and
-    everyone who submitted anything.
+    nbgrader's export through the course's export plugin (dlcourse/export.py): its
+    columns plus `status` ("graded", "not graded", "no submission") and `review` (what
+    the grading sandbox flagged), quoted correctly and written all at once. Rows cover
+    every student in the gradebook, which holds the roster (students.csv) and everyone
+    who submitted anything.
     """
     course = Path(course).resolve()
     import_roster(course)
     out = Path(to or course / "grades.csv").resolve()
     run_nbgrader(course, "export", f"--to={out}")
-    rows = read_export(out)
-    for row in rows:
-        student, lesson = row["student_id"], row["assignment"]
-        if not Path(course, "submitted", student, lesson).is_dir():
-            row["status"] = "no submission"
-        elif Path(course, "autograded", student, lesson).is_dir():
-            row["status"] = "graded"
-        else:
-            row["status"] = "not graded"
-        report = read_report(course, lesson, student)
-        kinds = sorted({f["kind"] for f in report["findings"] if f["kind"] != "suspicious code"})
-        if row["status"] != "no submission" and Path(course, "autograded", student, lesson).is_dir() \
-                and not report["isolated"]:
-            kinds.insert(0, "not isolated")
-        row["review"] = "; ".join(kinds)
-    with open(out, "w", newline="") as f:
-        fields = list(rows[0].keys()) if rows else ["assignment", "student_id", "score", "max_score", "status", "review"]
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
     return out
 
 
 def read_export(path):
     """The exported CSV as a list of dicts."""
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+    return read_csv(path)

@@ -147,6 +147,12 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
+    # The sandbox's report on a submission is for the instructor: never copied into feedback/
+    # (nbgrader copies every other file of autograded/ there), nor taken from a submission.
+    from .sandbox.execute import GRADING_REPORT
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", GRADING_REPORT]
+    # Exports quote names like "Smith, Jr." and add status and review columns (dlcourse/export.py).
+    c.ExportApp.plugin_class = "dlcourse.export.GradesExport"
     # Keep huge outputs (a print in a loop) out of the gradebook and feedback.
     c.LimitOutput.max_lines = 1000
     c.LimitOutput.max_traceback = 100

@@ -1,0 +1,113 @@
+"""Grades as CSV, through nbgrader's own extension point (an ExportPlugin).
+
+nbgrader's built-in CSV export joins fields with commas and quotes nothing, so
+a roster name such as "Smith, Jr." shifts every later column of its row.
+This plugin writes the same columns with Python's csv module (quoted where
+needed, UTF-8), plus two of its own:
+
+- `status`: "graded", "not graded" (a submission nbgrader could not grade) or
+  "no submission";
+- `review`: what the grading sandbox flagged in the submission (limits hit,
+  tampering, ...), and "not isolated" for a submission graded without the
+  sandbox (`dlcourse grade --unsafe`).
+
+The file is written whole or not at all: rows go to a temporary file in the
+same folder, which then replaces the destination in one step, so a failure
+leaves the previous export (or none) and never a partial one.
+
+The course's nbgrader_config selects it (settings.configure), so plain
+`nbgrader export` and `dlcourse export` write the same file.
+"""
+
+import csv
+import os
+import tempfile
+from pathlib import Path
+
+from nbgrader.api import MissingEntry
+from nbgrader.plugins import ExportPlugin
+
+NBGRADER_FIELDS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+                   "raw_score", "late_submission_penalty", "score", "max_score"]
+FIELDS = NBGRADER_FIELDS + ["status", "review"]
+
+
+def submission_status(course, lesson, student):
+    """"graded", "not graded" or "no submission", from the course folder."""
+    if not Path(course, "submitted", student, lesson).is_dir():
+        return "no submission"
+    return "graded" if Path(course, "autograded", student, lesson).is_dir() else "not graded"
+
+
+def review_note(course, lesson, student, status):
+    """What the sandbox flagged in this submission, '; '-separated ('' when nothing)."""
+    from .grading import read_report
+    report = read_report(course, lesson, student)
+    kinds = sorted({f["kind"] for f in report["findings"] if f["kind"] != "suspicious code"})
+    if status == "graded" and not report["isolated"]:
+        kinds.insert(0, "not isolated")
+    return "; ".join(kinds)
+
+
+def gradebook_rows(gradebook, course, students=(), lessons=()):
+    """One dict per (lesson, student) in the gradebook, with FIELDS as keys; `students` and
+    `lessons`, when not empty, keep only those."""
+    rows = []
+    for assignment in gradebook.assignments:
+        if lessons and assignment.name not in lessons:
+            continue
+        for student in gradebook.students:
+            if students and student.id not in students:
+                continue
+            row = {"assignment": assignment.name, "duedate": assignment.duedate, "student_id": student.id,
+                   "last_name": student.last_name, "first_name": student.first_name, "email": student.email,
+                   "max_score": assignment.max_score}
+            try:
+                submission = gradebook.find_submission(assignment.name, student.id)
+            except MissingEntry:
+                row.update(timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0)
+            else:
+                penalty = submission.late_submission_penalty or 0.0
+                row.update(timestamp=submission.timestamp, raw_score=submission.score,
+                           late_submission_penalty=penalty, score=max(0.0, submission.score - penalty))
+            row["status"] = submission_status(course, assignment.name, student.id)
+            row["review"] = review_note(course, assignment.name, student.id, row["status"])
+            rows.append({key: "" if row[key] is None else str(row[key]) for key in FIELDS})
+    return rows
+
+
+def write_csv_atomically(path, fields, rows):
+    """Write rows (dicts) as UTF-8 CSV to `path`: all of it, or nothing (the old file stays)."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=fields)
+            writer.writeheader()
+            writer.writerows(rows)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; an export is an ordinary file
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def read_csv(path):
+    """An exported CSV as a list of dicts."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+class GradesExport(ExportPlugin):
+    """nbgrader's CSV columns, quoted correctly, plus `status` and `review`; written atomically."""
+
+    def export(self, gradebook):
+        course = Path(self.parent.coursedir.root) if self.parent is not None else Path.cwd()
+        dest = Path(self.to or "grades.csv")
+        if not dest.is_absolute():
+            dest = Path.cwd() / dest
+        rows = gradebook_rows(gradebook, course, [str(s) for s in self.student], [str(a) for a in self.assignment])
+        self.log.info("Exporting %d row(s) to %s", len(rows), dest)
+        write_csv_atomically(dest, FIELDS, rows)

@@ -105,6 +105,8 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
     exchange.mkdir(parents=True, exist_ok=True)
     c.Exchange.root = str(exchange)
     c.Exchange.path_includes_course = True
+    # Feedback for a submission placed in submitted/ by hand is skipped, not fatal (dlcourse/exchange.py).
+    c.ExchangeFactory.release_feedback = "dlcourse.exchange.ReleaseFeedback"
 
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
     c.ClearSolutions.text_stub = TEXT_STUB

@@ -1,0 +1,39 @@
+"""nbgrader's exchange, changed where a course needs it to be: feedback for hand-placed submissions.
+
+The README lets an instructor put submissions into submitted/<student>/<lesson>/
+by hand. Such a submission has no timestamp.txt or submission_secret.txt (the
+exchange writes them when a student submits), and nbgrader's release_feedback
+stops with an error at the first one, releasing nothing after it. The student
+never used the exchange, so could not fetch feedback from it anyway: this
+release skips those folders, says where their feedback is, and releases the
+rest. The course config selects it (settings.configure).
+"""
+
+import glob
+import os
+
+from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
+
+EXCHANGE_FILES = ("timestamp.txt", "submission_secret.txt")  # what a submission through the exchange has
+
+
+class ReleaseFeedback(ExchangeReleaseFeedback):
+    """nbgrader's release_feedback, skipping feedback of submissions that did not come through the exchange."""
+
+    def copy_files(self):
+        student = self.coursedir.student_id or "*"
+        pattern = self.coursedir.format_path(self.coursedir.feedback_directory, student, self.coursedir.assignment_id)
+        by_hand = {}
+        for folder in sorted(glob.glob(pattern)):
+            if not all(os.path.isfile(os.path.join(folder, name)) for name in EXCHANGE_FILES):
+                by_hand[os.path.basename(os.path.dirname(folder))] = folder
+        for student_id, folder in by_hand.items():
+            self.log.warning("Not releasing feedback for '%s': the submission did not come through the exchange "
+                             "(no %s), so they cannot fetch it. Hand them %s another way.",
+                             student_id, " or ".join(EXCHANGE_FILES), folder)
+        excluded = self.coursedir.student_id_exclude
+        self.coursedir.student_id_exclude = ",".join(filter(None, [excluded, *by_hand]))
+        try:
+            super().copy_files()
+        finally:
+            self.coursedir.student_id_exclude = excluded

@@ -50,6 +50,21 @@ def test_plain_nbgrader_works_in_a_new_course_folder(tmp_path):
         "a class's release must equal the committed student version"
 
 
+def test_init_keeps_a_shared_exchange_and_the_course_id(tmp_path, monkeypatch):
+    """On a server the exchange is shared (DLCOURSE_EXCHANGE or --exchange) and the course id the
+    students fetch from is the instructor's: both stay in the course's config, with no variable set later."""
+    monkeypatch.setenv("DLCOURSE_EXCHANGE", str(tmp_path / "srv" / "exchange"))
+    assert cli.main(["init", str(tmp_path / "class"), "--course-id", "dl-2027-spring"]) == 0
+    monkeypatch.delenv("DLCOURSE_EXCHANGE")
+    c = load_config(tmp_path / "class")
+    assert c.Exchange.root == str(tmp_path / "srv" / "exchange")
+    assert c.CourseDirectory.course_id == "dl-2027-spring"
+    assert cli.main(["init", str(tmp_path / "other"), "--exchange", str(tmp_path / "mine")]) == 0
+    c = load_config(tmp_path / "other")
+    assert c.Exchange.root == str(tmp_path / "mine") and c.CourseDirectory.course_id == "dl-from-scratch"
+    assert not (tmp_path / "class" / "exchange").exists(), "no exchange of its own beside the shared one"
+
+
 def test_build_reports_drift(tmp_path):
     import shutil
     lesson = lesson_ids()[0]

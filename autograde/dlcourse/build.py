@@ -62,7 +62,8 @@ def check_no_leaks(lesson_id, release_dir, source_dir=SOLUTIONS_DIR):
 def generate(lessons, release_dir, source_dir=SOLUTIONS_DIR):
     """Run generate_assignment for each lesson, writing the student versions under release_dir."""
     with tempfile.TemporaryDirectory(prefix="dlcourse-build-") as tmp:
-        course = make_course(Path(tmp) / "course", source_dir=source_dir, release_dir=release_dir)
+        course = make_course(Path(tmp) / "course", source_dir=source_dir, release_dir=release_dir,
+                             exchange_dir=Path(tmp) / "exchange")
         api = nbgrader_api(course)  # one nbgrader for every lesson, not one process each
         for lesson in lessons:
             api_call(api.generate_assignment(lesson, force=True, create=True), f"generate_assignment {lesson}")

@@ -22,7 +22,7 @@ from pathlib import Path
 from . import build as build_mod
 from . import grading, merge, repair, sandbox, selfcheck
 from .course import NbgraderError, make_course
-from .paths import COURSE_DIR, LESSONS_DIR, lesson_ids
+from .paths import COURSE_DIR, COURSE_ID, LESSONS_DIR, lesson_ids
 from .workspace import WORK_DIR, ensure_workspace
 
 
@@ -130,7 +130,7 @@ def cmd_export(args):
 
 
 def cmd_init(args):
-    root = make_course(args.dir, release_dir=args.release)
+    root = make_course(args.dir, release_dir=args.release, exchange_dir=args.exchange, course_id=args.course_id)
     print(f"Course folder ready: {root}\nPut submissions in {root / 'submitted'}/<student>/<lesson>/ "
           f"and a roster in {root / 'students.csv'} (id,first_name,last_name,email).")
     return 0
@@ -295,6 +295,9 @@ def parser():
     i = sub.add_parser("init", help="create a course folder for one class")
     i.add_argument("dir")
     i.add_argument("--release", help=f"where student versions go (default: DIR/release; the repository uses {LESSONS_DIR})")
+    i.add_argument("--exchange", help="nbgrader's exchange, shared with students on a server "
+                                      "(default: $DLCOURSE_EXCHANGE, else DIR/exchange)")
+    i.add_argument("--course-id", default=COURSE_ID, help="the course id students fetch from (default: %(default)s)")
     i.set_defaults(func=cmd_init)
 
     w = sub.add_parser("workspace", help="copy new lessons into your own work folder (never overwrites)")

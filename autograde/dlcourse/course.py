@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .paths import SOLUTIONS_DIR
+from .paths import COURSE_ID, SOLUTIONS_DIR
 
 CONFIG_TEMPLATE = '''\
 # A course folder made by dlcourse: grades with the settings of dlcourse/settings.py.
@@ -17,6 +17,7 @@ configure(
     source_dir={source!r},
     release_dir={release!r},
     exchange_dir={exchange!r},
+    course_id={course_id!r},
 )
 '''
 
@@ -25,19 +26,22 @@ class NbgraderError(RuntimeError):
     """An nbgrader command failed; the message holds the end of its log."""
 
 
-def make_course(root, *, source_dir=SOLUTIONS_DIR, release_dir=None, exchange_dir=None):
+def make_course(root, *, source_dir=SOLUTIONS_DIR, release_dir=None, exchange_dir=None, course_id=COURSE_ID):
     """Create (or update) a course folder at `root` that grades the lessons of `source_dir`.
 
     release_dir defaults to <root>/release so that a course made for testing
-    or for one class never writes into the repository's lessons/.
+    or for one class never writes into the repository's lessons/. exchange_dir
+    defaults to $DLCOURSE_EXCHANGE (a shared exchange on a server, e.g. JupyterHub),
+    else <root>/exchange. Both, and the course id, are written into the folder's
+    nbgrader_config.py, so later commands need no environment variable.
     """
     root = Path(root).resolve()
     root.mkdir(parents=True, exist_ok=True)
     release_dir = Path(release_dir or root / "release").resolve()
-    exchange_dir = Path(exchange_dir or root / "exchange").resolve()
+    exchange_dir = Path(exchange_dir or os.environ.get("DLCOURSE_EXCHANGE") or root / "exchange").resolve()
     (root / "nbgrader_config.py").write_text(CONFIG_TEMPLATE.format(
         root=str(root), source=str(Path(source_dir).resolve()),
-        release=str(release_dir), exchange=str(exchange_dir)))
+        release=str(release_dir), exchange=str(exchange_dir), course_id=course_id))
     return root
 
 

@@ -5,6 +5,7 @@ changes, that training lowers the loss, that the student's functions are the one
 and that unfinished or diverging code is reported instead of breaking the widget.
 """
 
+import ast
 import warnings
 
 import matplotlib
@@ -14,6 +15,8 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from dlcourse import notebooks  # noqa: E402
+from dlcourse.paths import SOLUTIONS_DIR, lesson_notebook  # noqa: E402
 from utils import playground, toy  # noqa: E402
 
 from . import submissions as subs  # noqa: E402
@@ -21,23 +24,20 @@ from . import submissions as subs  # noqa: E402
 SMALL = dict(n_points=120, resolution=25, steps_per_click=40, steps_per_frame=5)
 
 
-# The pairs lesson 05 passes for the other activations, in the interface of relu_forward and relu_backward.
-def tanh_pair():
-    return (lambda Z: (np.tanh(Z),) * 2), (lambda dA, A: dA * (1 - A ** 2))
+def lesson_pairs():
+    """{activation: (forward, backward)}: the pairs lesson 05 itself passes to the playground (its
+    solution notebook's playground cell, functions only), so the lesson's formulas are what is tested."""
+    nb = notebooks.read(lesson_notebook("05-neural-network", SOLUTIONS_DIR))
+    source = next(cell.source for cell in nb.cells if cell.cell_type == "code" and "def tanh_forward" in cell.source)
+    tree = ast.parse(source)
+    tree.body = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    namespace = {"np": np}
+    exec(compile(tree, "05-neural-network playground cell", "exec"), namespace)
+    return {name: (namespace[f"{short}_forward"], namespace[f"{short}_backward"])
+            for name, short in (("tanh", "tanh"), ("sigmoid", "sigmoid"), ("linear", "identity"))}
 
 
-def sigmoid_pair():
-    def forward(Z):
-        A = 0.5 * (1 + np.tanh(0.5 * Z))
-        return A, A
-    return forward, (lambda dA, A: dA * A * (1 - A))
-
-
-def identity_pair():
-    return (lambda Z: (Z, Z)), (lambda dA, cache: dA)
-
-
-PAIRS = {"tanh": tanh_pair(), "sigmoid": sigmoid_pair(), "linear": identity_pair()}
+PAIRS = lesson_pairs()
 
 
 def lesson_namespace():
@@ -106,7 +106,7 @@ def test_every_activation_runs_the_students_layers_with_its_own_pair():
     namespace = lesson_namespace()
     for name in ("linear_forward", "linear_backward", "relu_forward", "relu_backward"):
         namespace[name] = counting(calls, name, namespace[name])
-    forward, backward = tanh_pair()
+    forward, backward = PAIRS["tanh"]
     pairs = {**PAIRS, "tanh": (counting(calls, "tanh_forward", forward), counting(calls, "tanh_backward", backward))}
     pg = playground.Playground(*students(namespace), activations=pairs, activation="tanh", **SMALL)
     relu_calls = (calls.get("relu_forward", 0), calls.get("relu_backward", 0))
@@ -330,3 +330,15 @@ def test_every_dataset_draws(lesson):
     for name in toy.DATASETS:
         pg.controls["dataset"].value = name
         assert pg.last_error is None and pg.live.figure.axes[0].get_title().startswith(name)
+
+
+def test_the_lessons_sigmoid_pair_does_not_overflow():
+    """Lesson 05 says its sigmoid_forward computes 1 / (1 + e^-Z) without overflow."""
+    forward, _ = PAIRS["sigmoid"]
+    Z = np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            A, _ = forward(Z)
+    # Far in the tails 1 + tanh cancels: about 1e-17 off in absolute terms, which a probability can spare.
+    assert np.allclose(A, [0.0, np.exp(-30) / (1 + np.exp(-30)), 0.5, 1 / (1 + np.exp(-30)), 1.0], rtol=1e-12, atol=1e-15)

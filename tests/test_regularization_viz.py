@@ -17,14 +17,22 @@ def close_figures():
     plt.close("all")
 
 
-def reference_early_stopping(val_losses, patience):
+def early_stopping_run(val_losses, patience):
+    """(kept, stopped): the epoch early stopping keeps (the best validation loss so far) and the
+    epoch whose result ends training (`patience` epochs in a row without a new best; the last
+    epoch if that never happens)."""
     best = 0
     for epoch in range(1, len(val_losses)):
         if val_losses[epoch] < val_losses[best]:
             best = epoch
         elif epoch - best >= patience:
-            break
-    return best
+            return best, epoch
+    return best, len(val_losses) - 1
+
+
+def reference_early_stopping(val_losses, patience):
+    """A correct early_stopping_epoch, as students write it."""
+    return early_stopping_run(val_losses, patience)[0]
 
 
 def fake_train(hidden, lam, p):
@@ -52,17 +60,6 @@ def data():
     return X[:45], y[:45], X[45:], y[45:]
 
 
-def reference_stopping_point(val_losses, patience):
-    """The epoch whose result ends training: `patience` epochs in a row without a new best."""
-    best = 0
-    for epoch in range(1, len(val_losses)):
-        if val_losses[epoch] < val_losses[best]:
-            best = epoch
-        elif epoch - best >= patience:
-            return epoch
-    return len(val_losses) - 1
-
-
 def stop_marked(explorer):
     """The epoch the explorer's curves mark as where early stopping stops, or None if it never stops."""
     labels = [t.get_text() for t in explorer.figure.axes[0].get_legend().get_texts()]
@@ -79,9 +76,9 @@ def test_explorer_marks_the_stop_patience_epochs_after_the_students_kept_epoch(d
         explorer.controls["patience"].value = patience
         assert explorer.last_error is None, explorer.last_error
         val = fake_train(128, 0.0, 0.0)["val_loss"]
-        expected = reference_stopping_point(val, patience)
+        expected = early_stopping_run(val, patience)[1]
         assert stop_marked(explorer) == (expected if expected < len(val) - 1 else None), patience
-    assert reference_stopping_point([3, 2, 2.5, 2.6, 1.0], 2) == 3 and reference_early_stopping([3, 2, 2.5, 2.6, 1.0], 2) == 1
+    assert early_stopping_run([3, 2, 2.5, 2.6, 1.0], 2) == (1, 3)
 
 
 def test_history_plot_marks_the_stop_and_the_kept_epoch():

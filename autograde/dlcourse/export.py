@@ -27,6 +27,8 @@ from pathlib import Path
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 
+from .grading import read_report
+
 NBGRADER_FIELDS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                    "raw_score", "late_submission_penalty", "score", "max_score"]
 FIELDS = NBGRADER_FIELDS + ["status", "review"]
@@ -41,7 +43,6 @@ def submission_status(course, lesson, student):
 
 def review_note(course, lesson, student, status):
     """What the sandbox flagged in this submission, '; '-separated ('' when nothing)."""
-    from .grading import read_report
     report = read_report(course, lesson, student)
     kinds = sorted({f["kind"] for f in report["findings"] if f["kind"] != "suspicious code"})
     if status == "graded" and not report["isolated"]:
@@ -92,12 +93,6 @@ def write_csv_atomically(path, fields, rows):
     except BaseException:
         os.unlink(temporary)
         raise
-
-
-def read_csv(path):
-    """An exported CSV as a list of dicts."""
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 class GradesExport(ExportPlugin):

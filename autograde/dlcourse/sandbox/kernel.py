@@ -3,11 +3,13 @@
 Used by the grader through nbgrader's own execution (`SafeExecute`), so it
 applies to `dlcourse grade` and to plain `nbgrader autograde` alike.
 
-Inside the sandbox the kernel sees the machine read-only, with the folders
-listed in `hidden_paths` (the course folder: gradebook, every student's
-files; the instructor sources) replaced by empty ones, a private /tmp, no
-network and its own process tree. It talks to the grader through Unix
-sockets in a private folder, the only place it may write besides /tmp.
+Inside the sandbox the kernel sees, read-only, the system's own folders and
+what it needs (`_needed_paths`: this Python, utils/, data/, the grader
+package) and nothing else; the folders in `hidden_paths` (course state, the
+instructor sources) are replaced by empty ones in case one lies inside a
+folder it sees (a course under /var, a data folder set to a parent). It has a
+private /tmp, no network and its own process tree, and talks to the grader
+through Unix sockets in a private folder, the only place it may write besides /tmp.
 """
 
 import glob

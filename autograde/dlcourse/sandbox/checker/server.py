@@ -43,6 +43,7 @@ def _tag(key, payload):
 
 
 def _receive(conn, count):
+    # The grader's side has its twin (channel._receive): the checker imports nothing of dlcourse.
     parts, size = [], 0
     while size < count:
         data = conn.recv(min(count - size, 1 << 20))

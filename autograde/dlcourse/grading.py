@@ -195,11 +195,6 @@ def _grade(lesson, course, students, workers, on_progress):
     return [results[s] for s in chosen]
 
 
-def read_findings(course, lesson, student):
-    """The sandbox's report on one submission (empty if there is none)."""
-    return read_report(course, lesson, student)["findings"]
-
-
 def read_report(course, lesson, student):
     """{"findings": [...], "isolated": bool} from the sandbox's reports on one submission."""
     from .sandbox.execute import GRADING_REPORT

@@ -48,8 +48,15 @@ SYLLABUS = {
         "dropout_backward": "(dout, mask)", "early_stopping_epoch": "(val_losses, patience)",
     },
     "09-pytorch-mnist": {
-        "get_device": "()", "MLP": "class", "SmallCNN": "class",
+        "get_device": "()", "manual_sgd_step": "(params, lr)", "MLP": "class",
         "train_one_epoch": "(model, loader, loss_fn, optimizer, device)",
         "evaluate": "(model, loader, loss_fn, device)",
+    },
+    "10-cnn-mnist": {
+        "conv_output_size": "(n, f, padding=0, stride=1)",
+        "conv2d_forward": "(X, W, b, stride=1, padding=0)",
+        "maxpool2d_forward": "(X, size=2, stride=2)",
+        "batchnorm_forward": "(X, gamma, beta, eps=1e-5)",
+        "SmallCNN": "class",
     },
 }

@@ -35,6 +35,20 @@ _EVALUATE = """
 """
 
 
+_SGD = """
+    def manual_sgd_step(params, lr):
+        with torch.no_grad():
+            for p in params:
+                if p.grad is not None:
+                    p -= lr * p.grad
+                    p.grad.zero_()
+"""
+
+
+def _sgd(old, new):
+    return variant(_SGD, (old, new))
+
+
 def _train(old, new):
     return variant(_TRAIN, (old, new))
 
@@ -95,85 +109,42 @@ MISTAKES = [
     """),
 
     # manual_sgd_step
-    Mistake("manual_sgd_step", "updates without torch.no_grad(): autograd refuses the in-place change", cells=SGD_BOTH, code="""
+    Mistake("manual_sgd_step", "updates without torch.no_grad(): autograd refuses the in-place change", cells=SGD_BOTH,
+            code="""
         def manual_sgd_step(params, lr):
             for p in params:
                 if p.grad is not None:
                     p -= lr * p.grad
                     p.grad.zero_()
     """),
-    Mistake("manual_sgd_step", "forgets to zero .grad: the next backward() adds to the old gradient", cells=SGD_BOTH, code="""
-        def manual_sgd_step(params, lr):
-            with torch.no_grad():
-                for p in params:
-                    if p.grad is not None:
-                        p -= lr * p.grad
-    """),
-    Mistake("manual_sgd_step", "rebinds p = p - lr * p.grad: a new tensor, the weights never change", cells=SGD_BOTH, code="""
-        def manual_sgd_step(params, lr):
-            with torch.no_grad():
-                for p in params:
-                    if p.grad is not None:
-                        p = p - lr * p.grad
-                        p.grad = None
-    """),
-    Mistake("manual_sgd_step", "wrong sign: a step up the gradient", cells=SGD_BOTH, code="""
-        def manual_sgd_step(params, lr):
-            with torch.no_grad():
-                for p in params:
-                    if p.grad is not None:
-                        p += lr * p.grad
-                        p.grad.zero_()
-    """),
-    Mistake("manual_sgd_step", "zeroes the gradient before the update: the step is zero", cells=SGD_BOTH, code="""
-        def manual_sgd_step(params, lr):
-            with torch.no_grad():
-                for p in params:
-                    if p.grad is not None:
-                        p.grad.zero_()
-                        p -= lr * p.grad
-    """),
+    Mistake("manual_sgd_step", "forgets to zero .grad: the next backward() adds to the old gradient", cells=SGD_BOTH,
+            code=_sgd("                    p.grad.zero_()\n", "")),
+    Mistake("manual_sgd_step", "rebinds p = p - lr * p.grad: a new tensor, the weights never change", cells=SGD_BOTH,
+            code=_sgd("p -= lr * p.grad\n                    p.grad.zero_()", "p = p - lr * p.grad\n                    p.grad = None")),
+    Mistake("manual_sgd_step", "wrong sign: a step up the gradient", cells=SGD_BOTH,
+            code=_sgd("p -= lr * p.grad", "p += lr * p.grad")),
+    Mistake("manual_sgd_step", "zeroes the gradient before the update: the step is zero", cells=SGD_BOTH,
+            code=_sgd("p -= lr * p.grad\n                    p.grad.zero_()", "p.grad.zero_()\n                    p -= lr * p.grad")),
     Mistake("manual_sgd_step", "returns new tensors, as lesson 05's sgd_step did, and changes nothing", cells=SGD_BOTH, code="""
         def manual_sgd_step(params, lr):
             with torch.no_grad():
                 return [p - lr * p.grad if p.grad is not None else p for p in params]
     """),
-    Mistake("manual_sgd_step", "updates in place but also returns the parameters", cells=SGD_EDGE, code="""
-        def manual_sgd_step(params, lr):
-            params = list(params)
-            with torch.no_grad():
-                for p in params:
-                    if p.grad is not None:
-                        p -= lr * p.grad
-                        p.grad.zero_()
-            return params
-    """),
-    Mistake("manual_sgd_step", "crashes on a tensor whose .grad is None", cells=SGD_EDGE, code="""
+    Mistake("manual_sgd_step", "updates in place but also returns the parameters", cells=SGD_EDGE,
+            code=_sgd("        with torch.no_grad():\n", "        params = list(params)\n        with torch.no_grad():\n") + "        return params\n"),
+    Mistake("manual_sgd_step", "crashes on a tensor whose .grad is None", cells=SGD_EDGE,
+            code="""
         def manual_sgd_step(params, lr):
             with torch.no_grad():
                 for p in params:
                     p -= lr * p.grad
                     p.grad.zero_()
     """),
-    Mistake("manual_sgd_step", "goes through params twice: a generator is empty the second time", cells=SGD_EDGE, code="""
-        def manual_sgd_step(params, lr):
-            with torch.no_grad():
-                for p in params:
-                    if p.grad is not None:
-                        p -= lr * p.grad
-                for p in params:
-                    if p.grad is not None:
-                        p.grad.zero_()
-    """),
-    Mistake("manual_sgd_step", "detaches the weights: they stop requiring gradients", cells=SGD_CORE, code="""
-        def manual_sgd_step(params, lr):
-            with torch.no_grad():
-                for p in params:
-                    if p.grad is not None:
-                        p -= lr * p.grad
-                        p.grad.zero_()
-                        p.requires_grad_(False)
-    """),
+    Mistake("manual_sgd_step", "goes through params twice: a generator is empty the second time", cells=SGD_EDGE,
+            code=_sgd("                    p.grad.zero_()\n",
+                      "            for p in params:\n                if p.grad is not None:\n                    p.grad.zero_()\n")),
+    Mistake("manual_sgd_step", "detaches the weights: they stop requiring gradients", cells=SGD_CORE,
+            code=_sgd("                    p.grad.zero_()\n", "                    p.grad.zero_()\n                    p.requires_grad_(False)\n")),
 
     # MLP
     Mistake("MLP", "does not flatten: images of shape (n, 1, 28, 28) reach nn.Linear(784, ...)", cells=MLP_BOTH, code="""

@@ -415,7 +415,9 @@ def disguised_modules(lesson, folder, controls):
     what the reference returns, shaped and typed the same, with every number wrong and every
     array or number one that agrees with anything (agreeable_like). A student can get the shapes
     right without doing the work;
-    a test that compares results it has not first made plain numbers or arrays would pass this."""
+    a test that compares results it has not first made plain numbers or arrays would pass this.
+    The reference works on deep copies of the arguments (when they can be copied), so that a
+    function whose job is done in place (lesson 09's manual_sgd_step returns None) is not done."""
     modules = {}
     for name, source in reference_answers(lesson).items():
         tree = ast.parse(notebooks.strip_solution_markers(source))
@@ -423,9 +425,14 @@ def disguised_modules(lesson, folder, controls):
             continue
         module = f"{DISGUISED_PREFIX}{lesson.replace('-', '_')}_{name}"
         (folder / f"{module}.py").write_text(
+            f"import copy\n\n"
             f"from {ALWAYS_EQUAL_MODULE} import agreeable_like\n"
             f"from {controls[name]} import {name} as _reference\n\n\n"
             f"def {name}(*args, **kwargs):\n"
+            f"    try:\n"
+            f"        args, kwargs = copy.deepcopy((args, kwargs))\n"
+            f"    except Exception:  # a generator, say: the arguments as given\n"
+            f"        pass\n"
             f"    return agreeable_like(_reference(*args, **kwargs))\n")
         modules[name] = module
     return modules

@@ -1,4 +1,4 @@
-"""Lesson 09: mistakes students make with PyTorch's device, modules and loops, and right answers in other styles."""
+"""Lesson 09: mistakes students make with PyTorch's device, the manual update, modules and loops, and right answers in other styles."""
 
 from . import Correct, Mistake, variant
 
@@ -35,12 +35,38 @@ _EVALUATE = """
 """
 
 
+_SGD = """
+    def manual_sgd_step(params, lr):
+        with torch.no_grad():
+            for p in params:
+                if p.grad is not None:
+                    p -= lr * p.grad
+                    p.grad.zero_()
+"""
+
+
+def _sgd(old, new):
+    return variant(_SGD, (old, new))
+
+
 def _train(old, new):
     return variant(_TRAIN, (old, new))
 
 
 def _evaluate(old, new):
     return variant(_EVALUATE, (old, new))
+
+
+# Partial credit: each function's core test cell and its edge-case cell; a mistake names the cells it fails.
+def _cells(function):
+    core, edge = f"test_{function}", f"test_{function}_edge_cases"
+    return (core,), (edge,), (core, edge)
+
+
+SGD_CORE, SGD_EDGE, SGD_BOTH = _cells("manual_sgd_step")
+MLP_CORE, MLP_EDGE, MLP_BOTH = _cells("MLP")
+TRAIN_CORE, TRAIN_EDGE, TRAIN_BOTH = _cells("train_one_epoch")
+EVAL_CORE, EVAL_EDGE, EVAL_BOTH = _cells("evaluate")
 
 
 MISTAKES = [
@@ -82,8 +108,46 @@ MISTAKES = [
             return torch.device("cpu")
     """),
 
+    # manual_sgd_step
+    Mistake("manual_sgd_step", "updates without torch.no_grad(): autograd refuses the in-place change", cells=SGD_BOTH,
+            code="""
+        def manual_sgd_step(params, lr):
+            for p in params:
+                if p.grad is not None:
+                    p -= lr * p.grad
+                    p.grad.zero_()
+    """),
+    Mistake("manual_sgd_step", "forgets to zero .grad: the next backward() adds to the old gradient", cells=SGD_BOTH,
+            code=_sgd("                    p.grad.zero_()\n", "")),
+    Mistake("manual_sgd_step", "rebinds p = p - lr * p.grad: a new tensor, the weights never change", cells=SGD_BOTH,
+            code=_sgd("p -= lr * p.grad\n                    p.grad.zero_()", "p = p - lr * p.grad\n                    p.grad = None")),
+    Mistake("manual_sgd_step", "wrong sign: a step up the gradient", cells=SGD_BOTH,
+            code=_sgd("p -= lr * p.grad", "p += lr * p.grad")),
+    Mistake("manual_sgd_step", "zeroes the gradient before the update: the step is zero", cells=SGD_BOTH,
+            code=_sgd("p -= lr * p.grad\n                    p.grad.zero_()", "p.grad.zero_()\n                    p -= lr * p.grad")),
+    Mistake("manual_sgd_step", "returns new tensors, as lesson 05's sgd_step did, and changes nothing", cells=SGD_BOTH, code="""
+        def manual_sgd_step(params, lr):
+            with torch.no_grad():
+                return [p - lr * p.grad if p.grad is not None else p for p in params]
+    """),
+    Mistake("manual_sgd_step", "updates in place but also returns the parameters", cells=SGD_EDGE,
+            code=_sgd("        with torch.no_grad():\n", "        params = list(params)\n        with torch.no_grad():\n") + "        return params\n"),
+    Mistake("manual_sgd_step", "crashes on a tensor whose .grad is None", cells=SGD_EDGE,
+            code="""
+        def manual_sgd_step(params, lr):
+            with torch.no_grad():
+                for p in params:
+                    p -= lr * p.grad
+                    p.grad.zero_()
+    """),
+    Mistake("manual_sgd_step", "goes through params twice: a generator is empty the second time", cells=SGD_EDGE,
+            code=_sgd("                    p.grad.zero_()\n",
+                      "            for p in params:\n                if p.grad is not None:\n                    p.grad.zero_()\n")),
+    Mistake("manual_sgd_step", "detaches the weights: they stop requiring gradients", cells=SGD_CORE,
+            code=_sgd("                    p.grad.zero_()\n", "                    p.grad.zero_()\n                    p.requires_grad_(False)\n")),
+
     # MLP
-    Mistake("MLP", "does not flatten: images of shape (n, 1, 28, 28) reach nn.Linear(784, ...)", """
+    Mistake("MLP", "does not flatten: images of shape (n, 1, 28, 28) reach nn.Linear(784, ...)", cells=MLP_BOTH, code="""
         class MLP(nn.Module):
             def __init__(self, hidden=128):
                 super().__init__()
@@ -93,7 +157,7 @@ MISTAKES = [
             def forward(self, x):
                 return self.out(torch.relu(self.hidden(x)))
     """),
-    Mistake("MLP", "flattens the batch too: x.flatten()", """
+    Mistake("MLP", "flattens the batch too: x.flatten()", cells=MLP_BOTH, code="""
         class MLP(nn.Module):
             def __init__(self, hidden=128):
                 super().__init__()
@@ -103,7 +167,7 @@ MISTAKES = [
             def forward(self, x):
                 return self.out(torch.relu(self.hidden(x.flatten())))
     """),
-    Mistake("MLP", "squeezes away a batch of one", """
+    Mistake("MLP", "squeezes away a batch of one", cells=MLP_EDGE, code="""
         class MLP(nn.Module):
             def __init__(self, hidden=128):
                 super().__init__()
@@ -116,7 +180,7 @@ MISTAKES = [
                     x = x.reshape(x.shape[0], 784)
                 return self.out(torch.relu(self.hidden(x)))
     """),
-    Mistake("MLP", "reshapes to (784, n) and transposes: mixes pixels of different digits", """
+    Mistake("MLP", "reshapes to (784, n) and transposes: mixes pixels of different digits", cells=MLP_CORE, code="""
         class MLP(nn.Module):
             def __init__(self, hidden=128):
                 super().__init__()
@@ -127,7 +191,7 @@ MISTAKES = [
                 x = x.reshape(784, -1).T
                 return self.out(torch.relu(self.hidden(x)))
     """),
-    Mistake("MLP", "hard-codes 128 hidden units, ignoring the argument", """
+    Mistake("MLP", "hard-codes 128 hidden units, ignoring the argument", cells=MLP_EDGE, code="""
         class MLP(nn.Module):
             def __init__(self, hidden=128):
                 super().__init__()
@@ -137,7 +201,7 @@ MISTAKES = [
             def forward(self, x):
                 return self.out(torch.relu(self.hidden(x.flatten(1))))
     """),
-    Mistake("MLP", "no activation: two linear layers collapse into one (lesson 02)", """
+    Mistake("MLP", "no activation: two linear layers collapse into one (lesson 02)", cells=MLP_CORE, code="""
         class MLP(nn.Module):
             def __init__(self, hidden=128):
                 super().__init__()
@@ -147,7 +211,7 @@ MISTAKES = [
             def forward(self, x):
                 return self.out(self.hidden(x.flatten(1)))
     """),
-    Mistake("MLP", "returns softmax probabilities instead of logits", """
+    Mistake("MLP", "returns softmax probabilities instead of logits", cells=MLP_CORE, code="""
         class MLP(nn.Module):
             def __init__(self, hidden=128):
                 super().__init__()
@@ -157,7 +221,7 @@ MISTAKES = [
             def forward(self, x):
                 return torch.softmax(self.out(torch.relu(self.hidden(x.flatten(1)))), dim=1)
     """),
-    Mistake("MLP", "a ReLU after the output layer too", """
+    Mistake("MLP", "a ReLU after the output layer too", cells=MLP_CORE, code="""
         class MLP(nn.Module):
             def __init__(self, hidden=128):
                 super().__init__()
@@ -167,7 +231,7 @@ MISTAKES = [
             def forward(self, x):
                 return self.net(x)
     """),
-    Mistake("MLP", "two hidden layers instead of one", """
+    Mistake("MLP", "two hidden layers instead of one", cells=MLP_BOTH, code="""
         class MLP(nn.Module):
             def __init__(self, hidden=128):
                 super().__init__()
@@ -178,139 +242,40 @@ MISTAKES = [
                 return self.net(x)
     """),
 
-    # SmallCNN
-    Mistake("SmallCNN", "one output instead of ten", """
-        class SmallCNN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.net = nn.Sequential(
-                    nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                    nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                    nn.Flatten(), nn.Linear(32 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, 1))
-
-            def forward(self, x):
-                return self.net(x)
-    """),
-    Mistake("SmallCNN", "LeNet's flatten size (16*5*5, for 32x32 inputs) on 28x28 digits", """
-        class SmallCNN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.conv1 = nn.Conv2d(1, 6, 5)
-                self.conv2 = nn.Conv2d(6, 16, 5)
-                self.fc1 = nn.Linear(16 * 5 * 5, 120)
-                self.fc2 = nn.Linear(120, 84)
-                self.fc3 = nn.Linear(84, 10)
-
-            def forward(self, x):
-                x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-                x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-                x = x.view(-1, 16 * 5 * 5)
-                return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
-    """),
-    Mistake("SmallCNN", "view(-1, 64*7*7) on 32 channels: merges pairs of images", """
-        class SmallCNN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.conv1 = nn.Conv2d(1, 16, 3, padding=1)
-                self.conv2 = nn.Conv2d(16, 32, 3, padding=1)
-                self.fc = nn.Linear(64 * 7 * 7, 10)
-
-            def forward(self, x):
-                x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-                x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-                return self.fc(x.view(-1, 64 * 7 * 7))
-    """),
-    Mistake("SmallCNN", "a 1x1-convolution head without flattening: (n, 10, 1, 1)", """
-        class SmallCNN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.net = nn.Sequential(
-                    nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                    nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
-                    nn.Conv2d(64, 10, 1))
-
-            def forward(self, x):
-                return self.net(x)
-    """),
-    Mistake("SmallCNN", "softmax at the end", """
-        class SmallCNN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.net = nn.Sequential(
-                    nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                    nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                    nn.Flatten(), nn.Linear(32 * 7 * 7, 10), nn.Softmax(dim=1))
-
-            def forward(self, x):
-                return self.net(x)
-    """),
-    Mistake("SmallCNN", "a ReLU after the last layer", """
-        class SmallCNN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.features = nn.Sequential(
-                    nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                    nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-                self.fc = nn.Linear(32 * 7 * 7, 10)
-
-            def forward(self, x):
-                return F.relu(self.fc(self.features(x).flatten(1)))
-    """),
-    Mistake("SmallCNN", "no convolutions at all: the MLP renamed", """
-        class SmallCNN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
-
-            def forward(self, x):
-                return self.net(x)
-    """),
-    Mistake("SmallCNN", "defines a second convolution block but never uses it", """
-        class SmallCNN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.block1 = nn.Sequential(nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-                self.block2 = nn.Sequential(nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-                self.fc = nn.Linear(32 * 14 * 14, 10)
-
-            def forward(self, x):
-                return self.fc(self.block1(x).flatten(1))
-    """),
-
     # train_one_epoch
-    Mistake("train_one_epoch", "forgets optimizer.zero_grad(): gradients pile up",
+    Mistake("train_one_epoch", "forgets optimizer.zero_grad(): gradients pile up", cells=TRAIN_CORE, code=
             _train("            optimizer.zero_grad()\n", "")),
-    Mistake("train_one_epoch", "forgets model.train()",
+    Mistake("train_one_epoch", "forgets model.train()", cells=TRAIN_CORE, code=
             _train("        model.train()\n", "")),
-    Mistake("train_one_epoch", "calls model.eval() (copied from evaluate)",
+    Mistake("train_one_epoch", "calls model.eval() (copied from evaluate)", cells=TRAIN_CORE, code=
             _train("        model.train()\n", "        model.eval()\n")),
-    Mistake("train_one_epoch", "never moves the batch to the device",
+    Mistake("train_one_epoch", "never moves the batch to the device", cells=TRAIN_CORE, code=
             _train("            X, y = X.to(device), y.to(device)\n", "")),
-    Mistake("train_one_epoch", "moves the images but not the labels",
+    Mistake("train_one_epoch", "moves the images but not the labels", cells=TRAIN_CORE, code=
             _train("            X, y = X.to(device), y.to(device)\n", "            X = X.to(device)\n")),
-    Mistake("train_one_epoch", "returns the sum of the losses, not their mean",
+    Mistake("train_one_epoch", "returns the sum of the losses, not their mean", cells=TRAIN_BOTH, code=
             _train("        return total_loss / n_seen\n", "        return total_loss\n")),
-    Mistake("train_one_epoch", "averages the batch means without weighting the smaller last batch",
+    Mistake("train_one_epoch", "averages the batch means without weighting the smaller last batch", cells=TRAIN_EDGE, code=
             _train("            total_loss += loss.item() * len(X)\n            n_seen += len(X)\n",
                    "            total_loss += loss.item()\n            n_seen += 1\n")),
-    Mistake("train_one_epoch", "divides by the number of batches",
+    Mistake("train_one_epoch", "divides by the number of batches", cells=TRAIN_BOTH, code=
             _train("        return total_loss / n_seen\n", "        return total_loss / len(loader)\n")),
-    Mistake("train_one_epoch", "returns the last batch's loss",
+    Mistake("train_one_epoch", "returns the last batch's loss", cells=TRAIN_BOTH, code=
             _train("        return total_loss / n_seen\n", "        return loss.item()\n")),
-    Mistake("train_one_epoch", "accumulates loss tensors: returns a tensor and keeps every graph",
+    Mistake("train_one_epoch", "accumulates loss tensors: returns a tensor and keeps every graph", cells=TRAIN_EDGE, code=
             _train("            total_loss += loss.item() * len(X)\n", "            total_loss = total_loss + loss * len(X)\n")),
-    Mistake("train_one_epoch", "zeroes the gradients between backward and step: never learns",
+    Mistake("train_one_epoch", "zeroes the gradients between backward and step: never learns", cells=TRAIN_CORE, code=
             _train("            optimizer.zero_grad()\n            loss = loss_fn(model(X), y)\n            loss.backward()\n",
                    "            loss = loss_fn(model(X), y)\n            loss.backward()\n            optimizer.zero_grad()\n")),
-    Mistake("train_one_epoch", "steps before backward: each update uses the previous batch's gradient",
+    Mistake("train_one_epoch", "steps before backward: each update uses the previous batch's gradient", cells=TRAIN_CORE, code=
             _train("            loss.backward()\n            optimizer.step()\n",
                    "            optimizer.step()\n            loss.backward()\n")),
-    Mistake("train_one_epoch", "ignores loss_fn: hard-codes F.cross_entropy",
+    Mistake("train_one_epoch", "ignores loss_fn: hard-codes F.cross_entropy", cells=TRAIN_CORE, code=
             _train("            loss = loss_fn(model(X), y)\n", "            loss = F.cross_entropy(model(X), y)\n")),
-    Mistake("train_one_epoch", "makes its own optimizer instead of using the one given",
+    Mistake("train_one_epoch", "makes its own optimizer instead of using the one given", cells=TRAIN_BOTH, code=
             _train("        model.train()\n",
                    "        model.train()\n        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)\n")),
-    Mistake("train_one_epoch", "reports the loss of a second pass after training, not during it", """
+    Mistake("train_one_epoch", "reports the loss of a second pass after training, not during it", cells=TRAIN_CORE, code="""
         def train_one_epoch(model, loader, loss_fn, optimizer, device):
             model.train()
             for X, y in loader:
@@ -328,7 +293,7 @@ MISTAKES = [
     """),
 
     # evaluate
-    Mistake("evaluate", "no torch.no_grad(): builds a graph for every batch", """
+    Mistake("evaluate", "no torch.no_grad(): builds a graph for every batch", cells=EVAL_CORE, code="""
         def evaluate(model, loader, loss_fn, device):
             model.eval()
             total_loss, correct, n_seen = 0.0, 0, 0
@@ -340,11 +305,11 @@ MISTAKES = [
                 n_seen += len(X)
             return total_loss / n_seen, correct / n_seen
     """),
-    Mistake("evaluate", "forgets model.eval(): dropout stays on",
+    Mistake("evaluate", "forgets model.eval(): dropout stays on", cells=EVAL_CORE, code=
             _evaluate("        model.eval()\n", "")),
-    Mistake("evaluate", "calls model.train() instead of model.eval()",
+    Mistake("evaluate", "calls model.train() instead of model.eval()", cells=EVAL_CORE, code=
             _evaluate("        model.eval()\n", "        model.train()\n")),
-    Mistake("evaluate", "accuracy of the last batch only", """
+    Mistake("evaluate", "accuracy of the last batch only", cells=EVAL_BOTH, code="""
         def evaluate(model, loader, loss_fn, device):
             model.eval()
             total_loss, n_seen = 0.0, 0
@@ -357,22 +322,22 @@ MISTAKES = [
                     accuracy = (logits.argmax(dim=1) == y).float().mean().item()
             return total_loss / n_seen, accuracy
     """),
-    Mistake("evaluate", "divides the correct count by the number of batches",
+    Mistake("evaluate", "divides the correct count by the number of batches", cells=EVAL_BOTH, code=
             _evaluate("        return total_loss / n_seen, correct / n_seen\n",
                       "        return total_loss / n_seen, correct / len(loader)\n")),
-    Mistake("evaluate", "argmax over the batch dimension",
+    Mistake("evaluate", "argmax over the batch dimension", cells=EVAL_BOTH, code=
             _evaluate("logits.argmax(dim=1)", "logits.argmax(dim=0)")),
-    Mistake("evaluate", "returns a percentage",
+    Mistake("evaluate", "returns a percentage", cells=EVAL_BOTH, code=
             _evaluate("        return total_loss / n_seen, correct / n_seen\n",
                       "        return total_loss / n_seen, 100 * correct / n_seen\n")),
-    Mistake("evaluate", "never moves the batch to the device",
+    Mistake("evaluate", "never moves the batch to the device", cells=EVAL_CORE, code=
             _evaluate("                X, y = X.to(device), y.to(device)\n", "")),
-    Mistake("evaluate", "moves the images but not the labels",
+    Mistake("evaluate", "moves the images but not the labels", cells=EVAL_CORE, code=
             _evaluate("                X, y = X.to(device), y.to(device)\n", "                X = X.to(device)\n")),
-    Mistake("evaluate", "sums the batch losses instead of averaging",
+    Mistake("evaluate", "sums the batch losses instead of averaging", cells=EVAL_BOTH, code=
             _evaluate("        return total_loss / n_seen, correct / n_seen\n",
                       "        return total_loss, correct / n_seen\n")),
-    Mistake("evaluate", "averages batch means without weighting the smaller last batch", """
+    Mistake("evaluate", "averages batch means without weighting the smaller last batch", cells=EVAL_EDGE, code="""
         def evaluate(model, loader, loss_fn, device):
             model.eval()
             losses, correct, n_seen = [], 0, 0
@@ -385,13 +350,13 @@ MISTAKES = [
                     n_seen += len(X)
             return sum(losses) / len(losses), correct / n_seen
     """),
-    Mistake("evaluate", "returns (accuracy, loss) in the wrong order",
+    Mistake("evaluate", "returns (accuracy, loss) in the wrong order", cells=EVAL_BOTH, code=
             _evaluate("        return total_loss / n_seen, correct / n_seen\n",
                       "        return correct / n_seen, total_loss / n_seen\n")),
-    Mistake("evaluate", "returns the accuracy as a tensor",
+    Mistake("evaluate", "returns the accuracy as a tensor", cells=EVAL_EDGE, code=
             _evaluate("correct += (logits.argmax(dim=1) == y).sum().item()",
                       "correct = correct + (logits.argmax(dim=1) == y).sum()")),
-    Mistake("evaluate", "also steps backward through the test loss (no no_grad)", """
+    Mistake("evaluate", "also steps backward through the test loss (no no_grad)", cells=EVAL_CORE, code="""
         def evaluate(model, loader, loss_fn, device):
             model.eval()
             total_loss, correct, n_seen = 0.0, 0, 0
@@ -430,6 +395,31 @@ CORRECT = [
                     return accelerator
             return torch.device("cpu")
     """),
+    Correct("manual_sgd_step", "the .data idiom of older PyTorch code, p.grad = None", """
+        def manual_sgd_step(params, lr):
+            for p in params:
+                if p.grad is not None:
+                    p.data -= lr * p.grad.data
+                    p.grad = None
+    """),
+    Correct("manual_sgd_step", "@torch.no_grad() decorator, add_ with alpha, a list of the tensors that have gradients", """
+        @torch.no_grad()
+        def manual_sgd_step(params, lr):
+            with_grad = [p for p in params if p.grad is not None]
+            for p in with_grad:
+                p.add_(p.grad, alpha=-lr)
+            for p in with_grad:
+                p.grad.zero_()
+    """),
+    Correct("manual_sgd_step", "copy_ of the new value, then a fresh zero gradient", """
+        def manual_sgd_step(params, lr):
+            with torch.no_grad():
+                for p in params:
+                    if p.grad is None:
+                        continue
+                    p.copy_(p - lr * p.grad)
+                    p.grad = torch.zeros_like(p)
+    """),
     Correct("MLP", "nn.Sequential with nn.Flatten, no dropout", """
         class MLP(nn.Module):
             def __init__(self, hidden=128):
@@ -463,38 +453,6 @@ CORRECT = [
             def forward(self, x):
                 x = x.view(len(x), -1)
                 return F.log_softmax(self.fc2(self.drop(F.relu(self.fc1(x)))), dim=1)
-    """),
-    Correct("SmallCNN", "pytorch/examples' Net: no padding, one pooling, log_softmax", """
-        class SmallCNN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.conv1 = nn.Conv2d(1, 32, 3, 1)
-                self.conv2 = nn.Conv2d(32, 64, 3, 1)
-                self.dropout1 = nn.Dropout(0.25)
-                self.dropout2 = nn.Dropout(0.5)
-                self.fc1 = nn.Linear(9216, 128)
-                self.fc2 = nn.Linear(128, 10)
-
-            def forward(self, x):
-                x = F.relu(self.conv1(x))
-                x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-                x = torch.flatten(self.dropout1(x), 1)
-                x = self.dropout2(F.relu(self.fc1(x)))
-                return F.log_softmax(self.fc2(x), dim=1)
-    """),
-    Correct("SmallCNN", "narrow, with global average pooling", """
-        class SmallCNN(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.body = nn.Sequential(
-                    nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
-                    nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
-                    nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
-                    nn.AdaptiveAvgPool2d(1), nn.Flatten())
-                self.head = nn.Linear(64, 10)
-
-            def forward(self, x):
-                return self.head(self.body(x))
     """),
     Correct("train_one_epoch", "zero_grad after the step, enumerate, len(loader.dataset), on-device sum", """
         def train_one_epoch(model, loader, loss_fn, optimizer, device):

@@ -32,6 +32,13 @@ def reach(start_names, code_of, functions):
     return seen
 
 
+def owner(test_id, functions):
+    """The function a test cell belongs to: test_<f>, or test_<f>_<part> (an edge-case cell, say);
+    the longest such f, so that test_relu_grad is relu_grad's. None when no function matches."""
+    matches = [f for f in functions if test_id == f"test_{f}" or test_id.startswith(f"test_{f}_")]
+    return max(matches, key=len) if matches else None
+
+
 class Planner:
     """Knows a lesson's answer functions, their reference code and their tests."""
 
@@ -39,11 +46,18 @@ class Planner:
         self.reference = dict(reference)  # {function: reference code}
         self.functions = set(self.reference)
         cells = notebooks.cells_by_grade_id(source_nb)
-        self.test_code = {f: cells[f"test_{f}"].source for f in self.functions if f"test_{f}" in cells}
+        # Every test cell of an answer function, main and partial-credit ones: {test id: code}.
+        self.tests = {gid: cell.source for gid, cell in cells.items()
+                      if notebooks.is_autograded_test(cell) and owner(gid, self.functions)}
+        self.owner = {gid: owner(gid, self.functions) for gid in self.tests}
 
-    def test_reaches(self, function, code_of):
-        """Answer functions test_<function> can execute, given each function's code."""
-        return reach(names_used(self.test_code[function]) | {function}, code_of, self.functions)
+    def tests_of(self, function):
+        """The test cells of one answer function, in notebook order."""
+        return [gid for gid in self.tests if self.owner[gid] == function]
+
+    def cell_reaches(self, test_id, code_of):
+        """Answer functions one test cell can execute, given each function's code."""
+        return reach(names_used(self.tests[test_id]) | {self.owner[test_id]}, code_of, self.functions)
 
     def fits(self, batch, entry):
         """Can `entry` join `batch` ({function: Answer}) without blurring who lost which point?"""
@@ -54,7 +68,7 @@ class Planner:
         if isinstance(entry, Correct):
             return True  # every test must pass anyway: nothing to attribute
         wrong = {f for f, a in trial.items() if not isinstance(a, Correct)}
-        return all(not (self.test_reaches(f, code_of) & (wrong - {f})) for f in wrong)
+        return all(not (self.cell_reaches(t, code_of) & (wrong - {f})) for f in wrong for t in self.tests_of(f))
 
     def pack(self, entries):
         """Group entries into batches; mistakes and correct answers never share a batch."""
@@ -70,10 +84,10 @@ class Planner:
         return batches
 
     def clean_tests(self, batch):
-        """Tests that must keep full marks in a batch: those that reach no mistaken function."""
+        """Test cells (ids) that must keep full marks in a batch: those that reach no mistaken function."""
         code_of = {**self.reference, **{f: a.source for f, a in batch.items()}}
         wrong = {f for f, a in batch.items() if not isinstance(a, Correct)}
-        return [f for f in self.test_code if not (self.test_reaches(f, code_of) & wrong)]
+        return [t for t in self.tests if not (self.cell_reaches(t, code_of) & wrong)]
 
 
 

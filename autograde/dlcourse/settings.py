@@ -108,6 +108,8 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
     c.Exchange.path_includes_course = True
     # Feedback for a submission placed in submitted/ by hand is skipped, not fatal (dlcourse/exchange.py).
     c.ExchangeFactory.release_feedback = "dlcourse.exchange.ReleaseFeedback"
+    # A fresh course folder releases a lesson without a separate generate_assignment (dlcourse/exchange.py).
+    c.ExchangeFactory.release_assignment = "dlcourse.exchange.ReleaseAssignment"
 
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
     c.ClearSolutions.text_stub = TEXT_STUB

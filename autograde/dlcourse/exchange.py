@@ -1,12 +1,16 @@
-"""nbgrader's exchange, changed where a course needs it: release from a fresh course, feedback for hand-placed submissions.
+"""nbgrader's exchange, changed where a course needs it.
 
-The README lets an instructor put submissions into submitted/<student>/<lesson>/
+ReleaseAssignment: a fresh course folder has no student versions yet, and nbgrader's
+release_assignment refuses a lesson until `generate_assignment` has made one; this one
+generates it first (see the class).
+
+ReleaseFeedback: the README lets an instructor put submissions into submitted/<student>/<lesson>/
 by hand. Such a submission has no timestamp.txt or submission_secret.txt (the
 exchange writes them when a student submits), and nbgrader's release_feedback
 stops with an error at the first one, releasing nothing after it. The student
 never used the exchange, so could not fetch feedback from it anyway: this
 release skips those folders, says where their feedback is, and releases the
-rest. The course config selects it (settings.configure).
+rest. The course config selects both (settings.configure).
 """
 
 import glob

@@ -136,6 +136,7 @@ def test_the_csv_files_hold_the_numbers_the_page_shows(dashboard, graded):
     assert stats.tables(stats.collect(LESSON, course)) == {n: (h, r) for n, (h, r) in shown.items()}
     summary = dict(shown["summary"][1])
     assert (summary["graded"], summary["late"], summary["flagged"], summary["not graded"]) == ("9", "1", "1", "1")
+    assert summary["of which autograded"] == f"{sum(subs.autograded_points(LESSON).values()):g}"
     rates = {row[0]: row[4] for row in shown["tests"][1]}
     assert rates == {"test_weighted_sum": "11.1", "test_step": "33.3", "test_perceptron_predict": "11.1",
                      "test_perceptron_train": "55.6"}
@@ -191,3 +192,12 @@ def test_plots_pass_the_course_accessibility_checks_and_use_the_okabe_ito_palett
     assert colours and set(colours) <= {c.upper() for c in statsplots.OKABE_ITO.values()}
     hatches = [h for _, _, h in statsplots.OUTCOMES]
     assert len(set(hatches)) == len(hatches), "outcome bars differ in hatching too, not only in colour"
+
+
+def test_dashboards_and_exports_are_hidden_from_graded_kernels():
+    """They name students and scores: a submission being graded must not read them (settings.COURSE_STATE)."""
+    from dlcourse.paths import COURSE_DIR, SOLUTIONS_DIR
+    from dlcourse.settings import hidden_paths
+    hidden = hidden_paths(COURSE_DIR, SOLUTIONS_DIR, COURSE_DIR / "exchange")
+    for name in ("stats", "grades.csv", "grades-canvas.csv", "grades-moodle.csv"):
+        assert str((COURSE_DIR / name).resolve()) in hidden, name

@@ -133,6 +133,7 @@ class Stats:
                 ("submitted", "graded", "not graded", "no submission", "late", "flagged", "not isolated")]
         rows.append(("students", len(self.students)))
         rows.append(("max score", _fmt(self.max_score)))
+        rows.append(("of which autograded", _fmt(sum(t.points for t in self.tests))))  # the rest: graded by hand
         if scores:
             rows += [("mean score", _fmt(sum(scores) / len(scores))), ("median score", _fmt(_median(scores))),
                      ("lowest score", _fmt(scores[0])), ("highest score", _fmt(scores[-1]))]

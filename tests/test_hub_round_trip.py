@@ -13,6 +13,7 @@ where other users cannot go):
     instructor: nbgrader collect, dlcourse grade (sandboxed, as the instructor), dlcourse feedback,
                 nbgrader release_feedback
     students:   nbgrader fetch_feedback
+    instructor: dlcourse stats, dlcourse export --layout canvas
 
 and each student gets their own score and feedback, and can neither list the exchange's
 submissions or feedback nor read the other student's files or the course folder. Skipped when
@@ -270,5 +271,13 @@ def test_release_fetch_submit_collect_grade_feedback_with_real_users(hub):
     assert len(ada_submission.name.split("+")) == 4 and len(ada_submission.name.split("+")[3]) >= 12, \
         "a random part (nbgrader: 9 random bytes) keeps the name from being guessed"
     assert len(ada_secret) >= 16 and ada_secret not in graded.stdout
+    # The dashboard and the LMS export, as the instructor: the last two commands of "Each lesson".
+    said = machine.run("instructor", "dlcourse", "stats", LESSON, "--course", ".", cwd=course).stdout
+    assert "2 submitted of 2 students; 2 graded" in said and "test_perceptron_train" in said, said
+    assert (course / "stats" / LESSON / "index.html").exists()
+    machine.run("instructor", "dlcourse", "export", "--course", ".", "--layout", "canvas", cwd=course)
+    exported = (course / "grades-canvas.csv").read_text(encoding="utf-8")
+    for role, score in expected.items():
+        assert f"{users[role]},,{score:g}" in exported, exported
     # The instructor can read everything the course folder holds.
     assert machine.run("instructor", "cat", course / "feedback" / users["bob"] / LESSON / f"{LESSON}.html").stdout

@@ -8,9 +8,10 @@ CSV rows out; `write_layout` writes them like the course's export (UTF-8, atomic
 Canvas (Grades → Import): the columns of Canvas's own gradebook export, `Student`
 ("Last, First"), `ID` (Canvas's user id), `SIS User ID`, `SIS Login ID`, `Section`,
 then one column per assignment; the second row, `Points Possible`, holds each
-assignment's maximum. Canvas matches a row to a student by ID, else SIS User ID,
-else SIS Login ID: we know none of Canvas's own ids, so the course's student id (the
-hub login) goes into `SIS Login ID` and the others stay empty. An assignment column
+assignment's maximum. Canvas identifies a student by those ids, or failing them by the
+name: we know none of Canvas's own ids, so the course's student id (the hub login) goes
+into `SIS Login ID`, the name ("Last, First") into `Student`, and the others stay empty.
+An assignment column
 named `Name (12345)` updates Canvas assignment 12345; one without an id in brackets
 is offered as a new assignment on import.
 

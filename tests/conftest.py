@@ -34,8 +34,8 @@ SHARED_GROUPS = {
     "tests/test_plot_accessibility.py": "solution-runs",
 }
 # The longest groups start first, so that no process is left with a long one at the end.
-LONGEST_FIRST = ["jupyterlab", "tests/test_grading_pipeline.py", "tests/test_repair.py",
-                 "tests/test_mistake_catalogue.py", "tests/test_selfcheck.py", "tests/test_merge.py",
+LONGEST_FIRST = ["jupyterlab", "tests/test_grading_pipeline.py", "tests/test_hub_round_trip.py", "tests/test_repair.py",
+                 "tests/test_stats.py", "tests/test_mistake_catalogue.py", "tests/test_selfcheck.py", "tests/test_merge.py",
                  "tests/test_no_free_answers.py"]
 
 

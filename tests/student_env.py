@@ -85,8 +85,10 @@ def _write_scripts(dist, venv):
     for entry in dist.entry_points.select(group="console_scripts"):
         module, _, attribute = entry.value.partition(":")
         script = venv / "bin" / entry.name
+        # The __main__ guard, as pip writes it: a command that starts worker processes (multiprocessing's
+        # spawn re-imports the script) must not run again in each of them.
         script.write_text(f"#!{venv / 'bin' / 'python'}\nimport sys\nfrom {module} import {attribute.split('.')[0]}\n"
-                          f"sys.exit({attribute}())\n")
+                          f"if __name__ == '__main__':\n    sys.exit({attribute}())\n")
         script.chmod(0o755)
 
 

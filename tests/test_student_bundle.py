@@ -302,13 +302,14 @@ def test_make_lab_sets_up_the_bundle_and_dlcourse_check_works_there(tmp_path):
 
 
 def test_students_data_in_the_course_folder_is_never_committed():
-    """Course state under autograde/ (a class's submissions, grades, roster, exports, repaired
+    """Course state under autograde/ (a class's submissions, grades, roster, exports, dashboards, repaired
     originals) is git-ignored, so neither a commit nor a bundle (which copies only what git
     would track) can carry it."""
     state = ["autograde/gradebook.db", "autograde/submitted/ada/01-perceptron/01-perceptron.ipynb",
              "autograde/autograded/ada/x.ipynb", "autograde/feedback/ada/x.html", "autograde/exchange/x",
              "autograde/repairs/ada/01-perceptron/report.json", "autograde/students.csv", "autograde/grades.csv",
-             "autograde/export-2026-spring.csv", "autograde/release/01-perceptron/01-perceptron.ipynb"]
+             "autograde/export-2026-spring.csv", "autograde/release/01-perceptron/01-perceptron.ipynb",
+             "autograde/stats/01-perceptron/index.html", "autograde/grades-canvas.csv"]
     ignored = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=REPO, input="\n".join(state),
                              capture_output=True, text=True).stdout.split()
     assert sorted(ignored) == sorted(state), f"not ignored: {sorted(set(state) - set(ignored))}"

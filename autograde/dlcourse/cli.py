@@ -3,7 +3,8 @@
     dlcourse build [LESSON ...] [--check]   regenerate lessons/ from solutions/
     dlcourse grade LESSON [--student ID]    autograde submissions in the course folder
     dlcourse feedback LESSON                HTML feedback that never shows hidden tests
-    dlcourse export [--to grades.csv]       every student's scores as CSV
+    dlcourse export [--to grades.csv]       every student's scores as CSV (--layout canvas|moodle for an LMS)
+    dlcourse stats LESSON                   the class's results: score distribution, failing tests, messages
     dlcourse init DIR                       a new course folder for one class
     dlcourse student-bundle DIR             what students receive: no solutions, hidden tests or course state
     dlcourse workspace                      copy new lessons into work/ (yours)
@@ -123,10 +124,30 @@ def cmd_feedback(args):
 
 
 def cmd_export(args):
+    if args.layout != "ours":
+        return cmd_export_layout(args)
     out = grading.export(_course(args.course), args.to)
     rows = grading.read_export(out)
     print(f"Wrote {len(rows)} row(s) for {len({r['student_id'] for r in rows})} student(s) to {out}")
     return 0
+
+
+def cmd_export_layout(args):
+    from . import lms
+
+    out, table = lms.export_layout(_course(args.course), args.layout, args.to)
+    lessons = len(lms.lesson_columns(table))
+    students = lms.student_rows(table)
+    blank = sum(row[len(row) - lessons:].count("") for row in students)
+    print(f"Wrote {len(students)} student(s) x {lessons} lesson(s) in the {args.layout} layout to {out}"
+          + (f"; {blank} blank cell(s): submissions not graded (see `dlcourse export`)" if blank else ""))
+    return 0
+
+
+def cmd_stats(args):
+    from . import stats
+
+    return stats.main(args.lesson, _course(args.course), args.to, top=args.top)
 
 
 def cmd_init(args):
@@ -288,9 +309,20 @@ def parser():
     f.set_defaults(func=cmd_feedback)
 
     e = sub.add_parser("export", help="export grades as CSV")
-    e.add_argument("--to", help="CSV file (default: <course>/grades.csv)")
+    e.add_argument("--to", help="CSV file (default: <course>/grades.csv, or grades-LAYOUT.csv)")
+    e.add_argument("--layout", choices=("ours", "canvas", "moodle"), default="ours",
+                   help="ours: a row per lesson and student with status and review (default); canvas, moodle: "
+                        "a row per student and a column per lesson, for that gradebook's CSV import")
     course_arg(e)
     e.set_defaults(func=cmd_export)
+
+    st = sub.add_parser("stats", help="the class's results on one lesson: HTML with plots, and CSV")
+    st.add_argument("lesson")
+    st.add_argument("--to", help="folder for index.html, the plots and the CSV files "
+                                 "(default: <course>/stats/LESSON)")
+    st.add_argument("--top", type=int, default=3, help="failure messages shown per test (default: %(default)s)")
+    course_arg(st)
+    st.set_defaults(func=cmd_stats)
 
     i = sub.add_parser("init", help="create a course folder for one class")
     i.add_argument("dir")

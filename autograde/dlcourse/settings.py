@@ -38,7 +38,8 @@ LIMITS = {
 # Everything in the repository a graded kernel must not read: answers, hidden tests, other
 # people's work, history. It keeps utils/ and data/ (the lessons use them) and dlcourse itself.
 REPOSITORY_SECRETS = ("solutions", "tests", "benchmarks", ".git", "work")
-COURSE_STATE = ("gradebook.db", "submitted", "autograded", "feedback", "exchange", "release", "students.csv")
+COURSE_STATE = ("gradebook.db", "submitted", "autograded", "feedback", "exchange", "release", "students.csv",
+                "stats", "grades.csv", "grades-canvas.csv", "grades-moodle.csv")  # the last: dashboards, exports
 
 UNSAFE_VARIABLE = "DLCOURSE_UNSAFE"  # "1": grade even without bubblewrap (results marked "not isolated")
 
@@ -107,6 +108,8 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
     c.Exchange.path_includes_course = True
     # Feedback for a submission placed in submitted/ by hand is skipped, not fatal (dlcourse/exchange.py).
     c.ExchangeFactory.release_feedback = "dlcourse.exchange.ReleaseFeedback"
+    # A fresh course folder releases a lesson without a separate generate_assignment (dlcourse/exchange.py).
+    c.ExchangeFactory.release_assignment = "dlcourse.exchange.ReleaseAssignment"
 
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
     c.ClearSolutions.text_stub = TEXT_STUB

@@ -135,6 +135,12 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
         "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
+    # Late penalties: nbgrader's plugin with more methods (dlcourse/late.py); its policy is the [penalty]
+    # table of the course's deadlines.toml, which lines after configure(...) may override.
+    c.AssignLatePenalties.plugin_class = "dlcourse.late.LatePenalty"
+    from .deadlines import read_policy
+    for trait, value in read_policy(course_root).items():
+        setattr(c.LatePenalty, trait, value)
     for variable, (section, trait, default) in LIMITS.items():
         setattr(c[section], trait, _positive_int(variable, default))
     c.SandboxedKernelManager.hidden_paths = hidden_paths(course_root, source_dir, exchange)
@@ -149,10 +155,13 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
-    # The sandbox's report on a submission is for the instructor: never copied into feedback/
-    # (nbgrader copies every other file of autograded/ there), nor taken from a submission.
+    # The sandbox's report on a submission and the record of the tests that graded it are for the
+    # instructor: never copied into feedback/ (nbgrader copies every other file of autograded/ there),
+    # nor taken from a submission.
     from .sandbox.execute import GRADING_REPORT
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", GRADING_REPORT]
+    from .versions import VERSION_RECORD
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", GRADING_REPORT,
+                                VERSION_RECORD]
     # Exports quote names like "Smith, Jr." and add status and review columns (dlcourse/export.py).
     c.ExportApp.plugin_class = "dlcourse.export.GradesExport"
     # Keep huge outputs (a print in a loop) out of the gradebook and feedback.

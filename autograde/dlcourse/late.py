@@ -62,7 +62,7 @@ def penalty(method: str, score: float, seconds_late: float, *, percent_per_day: 
     if method == "zero" or (zero_after_days > 0 and seconds_late > zero_after_days * DAY):
         return score
     started_days = math.ceil(seconds_late / DAY)
-    return score * min(1.0, started_days * percent_per_day / 100)
+    return round(score * min(1.0, started_days * percent_per_day / 100), 6)  # 1.4, not 1.4000000000000001
 
 
 def readable(seconds: float) -> str:

@@ -21,7 +21,7 @@ def print_late(results) -> None:
     if late:
         total = sum(r.lateness.penalty for r in late)
         print(f"\nLate: {len(late)} submission(s) ({', '.join(r.student for r in late)}); "
-              f"penalties {total:g} point(s) in all (policy: c.LatePenalty in the course's nbgrader_config.py).")
+              f"penalties {total:g} point(s) in all (the policy: [penalty] in the course's deadlines.toml).")
     if unknown:
         print(f"\nNo timestamp: {', '.join(r.student for r in unknown)} placed by hand (no timestamp.txt), "
               "counted on time. If you know when one arrived, write it into submitted/<student>/<lesson>/"

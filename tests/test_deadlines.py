@@ -184,7 +184,7 @@ def _plugin(config):
 def test_the_plugin_takes_its_policy_from_the_deadlines_file_and_nbgrader_config(tmp_path):
     course = make_course(tmp_path / "course")
     (course / deadlines.DEADLINES_FILE).write_text(DEADLINES.replace("percent_per_day = 10", "percent_per_day = 25"))
-    plugin = late.course_plugin(grading._config(course))
+    plugin = late.course_plugin(grading.course_config(course))
     assert isinstance(plugin, late.LatePenalty)
     assert plugin.late_submission_penalty("s", 8.0, 1) == pytest.approx(2.0)
 
@@ -217,7 +217,7 @@ def test_times_without_offset_are_in_the_file_s_time_zone():
 
 
 @pytest.mark.parametrize("value, extra", [
-    ('"48h"', timedelta(hours=48)), ('"2d"', timedelta(days=2)), ('"90min"', timedelta(minutes=90)),
+    ('"48h"', timedelta(hours=48)), ('"2d"', timedelta(days=2)), ('"2 days"', timedelta(days=2)), ('"90min"', timedelta(minutes=90)),
     ('"1d 12h"', timedelta(hours=36)), ("36", timedelta(hours=36)), ("1.5", timedelta(minutes=90)),
     ("2026-10-11T12:00:00Z", timedelta(days=2)), ('"2026-10-09 18:00"', timedelta(hours=6))])
 def test_an_extension_is_extra_time_or_a_new_due_date(value, extra):
@@ -265,3 +265,16 @@ def test_only_lessons_and_submissions_in_the_gradebook_are_touched(tmp_path):
         assert gb.find_assignment("02-activations").duedate == datetime(2026, 11, 1)
         submission = gb.find_submission(LESSON, "a")
         assert submission.extension is None and submission.total_seconds_late == DAY
+
+
+def test_a_broken_policy_keeps_the_course_settings_and_stops_late_grading(tmp_path, capsys):
+    """nbgrader ignores a config file that raises (it would grade without the sandbox): the settings load,
+    and the plugin refuses late submissions, naming the entry; dlcourse refuses before grading."""
+    course = make_course(tmp_path / "course")
+    (course / deadlines.DEADLINES_FILE).write_text('[penalty]\nmethod = "half"\n')
+    config = grading.course_config(course)
+    assert config.ExportApp.plugin_class == "dlcourse.export.GradesExport", "the course's settings still hold"
+    with pytest.raises(deadlines.DeadlineError, match="half"):
+        late.course_plugin(config).late_submission_penalty("s", 5.0, 60)
+    assert cli.main(["export", "--course", str(course)]) == 1
+    assert "deadlines.toml, [penalty] method: 'half'" in capsys.readouterr().err

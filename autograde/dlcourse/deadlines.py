@@ -12,11 +12,11 @@ writes them down, so this file is that place:
 
     [due]
     "01-perceptron" = 2026-10-09T23:59:00       # a TOML date-time ...
-    "02-activations" = "2026-10-16 23:59"          # ... or the same as a string
+    "02-activations" = "2026-10-16 23:59"       # ... or the same as a string
 
     [extensions.alice]                          # a student id ("j.smith" needs quotes)
     "01-perceptron" = "48h"                     # extra time: "48h", "2d", "90min", "1d 12h", or hours as a number
-    "02-activations" = 2026-10-20T12:00:00         # or the student's own due date
+    "02-activations" = 2026-10-20T12:00:00      # or the student's own due date
 
     [penalty]                                   # the late policy (dlcourse/late.py); default: no penalty
     method = "per_day"                          # "none", "zero" or "per_day"
@@ -74,7 +74,7 @@ PENALTY_KEYS = {"method": ("penalty_method", str), "percent_per_day": ("percent_
                 "grace_minutes": ("grace_minutes", float), "zero_after_days": ("zero_after_days", float)}
 PENALTY_METHODS = ("none", "zero", "per_day")
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(d|days?|h|hours?|min|minutes?)", re.IGNORECASE)
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(days?|d|hours?|h|minutes?|min)", re.IGNORECASE)
 _UNIT = {"d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
 
 
@@ -128,6 +128,12 @@ def read_policy(course) -> dict[str, object]:
             raise DeadlineError(f"{path}, [penalty] method: {value!r} is not one of {', '.join(PENALTY_METHODS)}")
         policy[trait] = kind(value)
     return policy
+
+
+def check(course) -> None:
+    """Raise DeadlineError, naming the entry, if the course's deadlines.toml cannot be used."""
+    read_deadlines(course)
+    read_policy(course)
 
 
 def _load(path):

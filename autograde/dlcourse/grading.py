@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import late, notebooks, parallel, repair, versions
+from . import deadlines, late, notebooks, parallel, repair, versions
 from .course import api_call, nbgrader_api, run_nbgrader
 from .late import Lateness
 from .paths import COURSE_ID, lesson_notebook
@@ -64,7 +64,7 @@ class GradeResult:
         return any(f["kind"] != "suspicious code" for f in self.findings)
 
 
-def _config(course):
+def course_config(course):
     """The course's nbgrader config, loaded from its nbgrader_config.py."""
     from traitlets.config import PyFileConfigLoader
     return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
@@ -72,7 +72,7 @@ def _config(course):
 
 def _config_value(course, name):
     """Read a path nbgrader was configured with, by loading the course's config."""
-    return _config(course).CourseDirectory[name]
+    return course_config(course).CourseDirectory[name]
 
 
 def grading_release(course):
@@ -205,6 +205,7 @@ def load_source(course, lesson):
 
 def _grade(lesson, course, *, students, workers, on_progress, only_new, on_plan):
     course = Path(course).resolve()
+    deadlines.check(course)
     load_source(course, lesson)
     import_roster(course)
     repaired = repair.repair_submissions(course, lesson, students,  # damaged notebooks fixed first (repair.py)
@@ -214,7 +215,7 @@ def _grade(lesson, course, *, students, workers, on_progress, only_new, on_plan)
     missing = sorted(set(chosen) - set(everyone))
     if missing:
         raise ValueError(f"no submission of {lesson} for: {', '.join(missing)} (looked in {course / 'submitted'})")
-    config = _config(course)
+    config = course_config(course)
     with _gradebook(course) as gb:
         version = versions.tests_version(gb, lesson)
         late.sync(gb, course, config, lessons=[lesson])  # deadlines.toml may have changed since the last grade
@@ -362,6 +363,7 @@ def export(course, to=None):
     who submitted anything.
     """
     course = Path(course).resolve()
+    deadlines.check(course)  # a clear message instead of the export plugin's traceback
     import_roster(course)
     out = Path(to or course / "grades.csv").resolve()
     run_nbgrader(course, "export", f"--to={out}")

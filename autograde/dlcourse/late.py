@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from nbgrader.plugins import LateSubmissionPlugin
-from traitlets import Enum, Float
+from traitlets import Enum, Float, Unicode
 
 from . import deadlines as deadlines_mod
 
@@ -41,15 +41,19 @@ class LatePenalty(LateSubmissionPlugin):
     """nbgrader's late-submission plugin with a per-day penalty, a grace period and a last day."""
 
     penalty_method = Enum(
-        ("none", "zero", "per_day"), default_value="none",
+        deadlines_mod.PENALTY_METHODS, default_value="none",
         help="'none': no penalty; 'zero': the score becomes zero; 'per_day': percent_per_day of the "
              "score for each started day late (a day is 24 hours after the student's due date)",
     ).tag(config=True)
     percent_per_day = Float(10.0, help="per_day: percent of the score lost per started day late").tag(config=True)
     grace_minutes = Float(0.0, help="submissions late by less than this get no penalty").tag(config=True)
     zero_after_days = Float(0.0, help="submissions later than this many days score zero (0: never)").tag(config=True)
+    policy_error = Unicode("", help="why the course's [penalty] table could not be read (set by "
+                                    "settings.configure): no late submission is graded then").tag(config=True)
 
     def late_submission_penalty(self, student_id, score, total_seconds_late):
+        if self.policy_error:
+            raise deadlines_mod.DeadlineError(self.policy_error)
         return penalty(self.penalty_method, score, total_seconds_late, percent_per_day=self.percent_per_day,
                        grace_minutes=self.grace_minutes, zero_after_days=self.zero_after_days)
 
@@ -132,8 +136,10 @@ def assign_penalties(submission, plugin) -> None:
 def sync(gradebook, course, config, lessons=None, students=None) -> deadlines_mod.Applied:
     """Write deadlines.toml into the gradebook, then assign the penalties of the chosen submissions
     (all, or those of `lessons` / `students`) again under the course's policy."""
-    applied = deadlines_mod.apply(gradebook, deadlines_mod.read_deadlines(course), lessons, students)
     plugin = course_plugin(config)
+    if getattr(plugin, "policy_error", ""):
+        raise deadlines_mod.DeadlineError(plugin.policy_error)
+    applied = deadlines_mod.apply(gradebook, deadlines_mod.read_deadlines(course), lessons, students)
     for assignment in gradebook.assignments:
         if lessons and assignment.name not in lessons:
             continue

@@ -138,9 +138,13 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
     # Late penalties: nbgrader's plugin with more methods (dlcourse/late.py); its policy is the [penalty]
     # table of the course's deadlines.toml, which lines after configure(...) may override.
     c.AssignLatePenalties.plugin_class = "dlcourse.late.LatePenalty"
-    from .deadlines import read_policy
-    for trait, value in read_policy(course_root).items():
-        setattr(c.LatePenalty, trait, value)
+    # Never raise here: nbgrader would ignore this whole file (and grade without the sandbox).
+    from .deadlines import DeadlineError, read_policy
+    try:
+        for trait, value in read_policy(course_root).items():
+            setattr(c.LatePenalty, trait, value)
+    except DeadlineError as err:
+        c.LatePenalty.policy_error = str(err)  # late submissions then fail to grade, saying why
     for variable, (section, trait, default) in LIMITS.items():
         setattr(c[section], trait, _positive_int(variable, default))
     c.SandboxedKernelManager.hidden_paths = hidden_paths(course_root, source_dir, exchange)

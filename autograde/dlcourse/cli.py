@@ -1,7 +1,8 @@
 """The `dlcourse` command: the course's nbgrader workflow with safe defaults.
 
     dlcourse build [LESSON ...] [--check]   regenerate lessons/ from solutions/
-    dlcourse grade LESSON [--student ID]    autograde submissions in the course folder (--only-new: new or changed)
+    dlcourse grade LESSON [--student ID]    autograde submissions in the course folder
+    dlcourse grade LESSON --only-new        ... only those new or changed since graded by the current tests
     dlcourse feedback LESSON                HTML feedback that never shows hidden tests
     dlcourse export [--to grades.csv]       every student's scores as CSV
     dlcourse init DIR                       a new course folder for one class

@@ -232,7 +232,8 @@ def _grade(lesson, course, *, students, workers, on_progress, only_new, on_plan)
         if on_progress:
             on_progress(result, done, total)
 
-    parallel.autograde(course, lesson, plan.grade, workers=workers, on_done=finished)
+    if plan.grade:
+        parallel.autograde(course, lesson, plan.grade, workers=workers, on_done=finished)
     return [results[s] for s in plan.grade]
 
 

@@ -38,7 +38,8 @@ LIMITS = {
 # Everything in the repository a graded kernel must not read: answers, hidden tests, other
 # people's work, history. It keeps utils/ and data/ (the lessons use them) and dlcourse itself.
 REPOSITORY_SECRETS = ("solutions", "tests", "benchmarks", ".git", "work")
-COURSE_STATE = ("gradebook.db", "submitted", "autograded", "feedback", "exchange", "release", "students.csv")
+COURSE_STATE = ("gradebook.db", "submitted", "autograded", "feedback", "exchange", "release", "students.csv",
+                "deadlines.toml")
 
 UNSAFE_VARIABLE = "DLCOURSE_UNSAFE"  # "1": grade even without bubblewrap (results marked "not isolated")
 

@@ -144,7 +144,7 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
     try:
         for trait, value in read_policy(course_root).items():
             setattr(c.LatePenalty, trait, value)
-    except DeadlineError as err:
+    except (DeadlineError, OSError) as err:
         c.LatePenalty.policy_error = str(err)  # late submissions then fail to grade, saying why
     for variable, (section, trait, default) in LIMITS.items():
         setattr(c[section], trait, _positive_int(variable, default))

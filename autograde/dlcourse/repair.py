@@ -905,7 +905,8 @@ def repair_submissions(course, lesson, students=None, release=None):
 
     The reference is the lesson's student version in `release` (default: the
     course's release folder; generate_assignment writes it). A notebook that
-    needs repair is rewritten in place; its original is kept in <course>/repairs/<student>/<lesson>/ with report.json (which also
+    needs repair is rewritten in place; its original is kept in
+    <course>/repairs/<student>/<lesson>/ with report.json (which also
     records flags), outside the submission folder so nbgrader never sees it. Grading again reuses that
     record (the repaired file is recognised by its hash), so the summary keeps
     showing what was changed. Never raises for one bad submission.

@@ -2,6 +2,7 @@
 
     dlcourse build [LESSON ...] [--check]   regenerate lessons/ from solutions/
     dlcourse grade LESSON [--student ID]    autograde submissions in the course folder
+    dlcourse grade LESSON --only-new        ... only those new or changed since graded by the current tests
     dlcourse feedback LESSON                HTML feedback that never shows hidden tests
     dlcourse export [--to grades.csv]       every student's scores as CSV (--layout canvas|moodle for an LMS)
     dlcourse stats LESSON                   the class's results: score distribution, failing tests, messages
@@ -21,7 +22,7 @@ import sys
 from pathlib import Path
 
 from . import build as build_mod
-from . import grading, merge, repair, sandbox, selfcheck
+from . import deadlines, grading, merge, repair, sandbox, selfcheck, summary
 from .course import NbgraderError, make_course
 from .paths import COURSE_DIR, COURSE_ID, LESSONS_DIR, lesson_ids
 from .workspace import WORK_DIR, ensure_workspace
@@ -70,10 +71,12 @@ def _print_results(lesson, results):
         score = f"{r.score:g} / {r.max_score:g}" if r.status == "graded" else "-"
         note = " (written answers still to grade)" if r.needs_manual_grade else ""
         note += "" if r.isolated else " [NOT ISOLATED]"
+        note += summary.late_note(r)
         print(f"{r.student:<{width}}  {score:>13}  {r.status}{note}{': ' + r.message if r.message else ''}")
     failed = [r.student for r in results if r.status != "graded"]
     print(f"\n{len(results) - len(failed)} graded, {len(failed)} could not be graded"
           + (f": {', '.join(failed)}" if failed else "."))
+    summary.print_late(results)
     exposed = [r.student for r in results if not r.isolated]
     if exposed:
         print(f"\nNOT ISOLATED: {len(exposed)} submission(s) ran without file-system isolation (--unsafe): "
@@ -101,12 +104,15 @@ def cmd_grade(args):
         print(f"Warning: grading without {', '.join(missing)}; see README (Grading safely).", flush=True)
     try:
         results = grading.grade(args.lesson, course, students=args.student, workers=args.workers,
-                                on_progress=None if args.quiet else _progress, unsafe=args.unsafe)
+                                on_progress=None if args.quiet else _progress, unsafe=args.unsafe,
+                                only_new=args.only_new, on_plan=lambda plan: summary.print_plan(plan, args.lesson))
     except grading.IsolationUnavailable as err:
         print(f"dlcourse: {err}", file=sys.stderr)
         return 2
-    _print_results(args.lesson, results)
+    if results or not args.only_new:
+        _print_results(args.lesson, results)
     _print_repairs(results)
+    summary.print_outdated(grading.outdated_scores(course, args.lesson), args.lesson)
     failed = any(r.status != "graded" for r in results)
     return 1 if (failed and args.strict) else 0
 
@@ -152,8 +158,11 @@ def cmd_stats(args):
 
 def cmd_init(args):
     root = make_course(args.dir, release_dir=args.release, exchange_dir=args.exchange, course_id=args.course_id)
+    deadlines.write_template(root)
     print(f"Course folder ready: {root}\nPut submissions in {root / 'submitted'}/<student>/<lesson>/ "
-          f"and a roster in {root / 'students.csv'} (id,first_name,last_name,email).")
+          f"and a roster in {root / 'students.csv'} (id,first_name,last_name,email).\n"
+          f"Due dates and extensions go in {root / deadlines.DEADLINES_FILE}; the late penalty in "
+          f"{root / 'nbgrader_config.py'} (c.LatePenalty).")
     return 0
 
 
@@ -296,6 +305,9 @@ def parser():
     g.add_argument("--strict", action="store_true", help="exit 1 if any submission could not be graded")
     g.add_argument("--workers", "-j", type=int, help="submissions graded at once (default: one per core)")
     g.add_argument("--quiet", "-q", action="store_true", help="no progress lines, only the summary")
+    g.add_argument("--only-new", action="store_true",
+                   help="grade only submissions that are new or changed since their last score, or whose score "
+                        "an older version of the lesson's tests made")
     g.add_argument("--unsafe", action="store_true",
                    help="grade even without file-system isolation (bubblewrap); every such result is marked "
                         "'not isolated' in the summary and the export")

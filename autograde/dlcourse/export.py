@@ -9,7 +9,12 @@ needed, UTF-8), plus two of its own:
   "no submission";
 - `review`: what the grading sandbox flagged in the submission (limits hit,
   tampering, ...), and "not isolated" for a submission graded without the
-  sandbox (`dlcourse grade --unsafe`).
+  sandbox (`dlcourse grade --unsafe`);
+- lateness (dlcourse/late.py): `late_by` ("1 d 2 h 30 min"; "no timestamp"
+  for a submission placed by hand when the lesson has a due date), `late_hours`
+  (a number) and `extended_due` (the student's due date with an extension).
+  Due dates, extensions and penalties are first brought up to date from the
+  course's deadlines.toml and late policy, so the export never shows old ones.
 
 The file is written whole or not at all: rows go to a temporary file in the
 same folder, which then replaces the destination in one step, so a failure
@@ -27,11 +32,13 @@ from pathlib import Path
 from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 
+from . import late
 from .grading import read_report
 
 NBGRADER_FIELDS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                    "raw_score", "late_submission_penalty", "score", "max_score"]
-FIELDS = NBGRADER_FIELDS + ["status", "review"]
+LATE_FIELDS = ["late_by", "late_hours", "extended_due"]
+FIELDS = NBGRADER_FIELDS + ["status", "review"] + LATE_FIELDS
 
 
 def submission_status(course, lesson, student):
@@ -67,14 +74,23 @@ def gradebook_rows(gradebook, course, students=(), lessons=()):
                 submission = gradebook.find_submission(assignment.name, student.id)
             except MissingEntry:
                 row.update(timestamp="", raw_score=0.0, late_submission_penalty=0.0, score=0.0)
+                row.update(dict.fromkeys(LATE_FIELDS, ""))
             else:
                 penalty = submission.late_submission_penalty or 0.0
                 row.update(timestamp=submission.timestamp, raw_score=submission.score,
                            late_submission_penalty=penalty, score=max(0.0, submission.score - penalty))
+                row.update(late_columns(late.lateness_of(submission)))
             row["status"] = submission_status(course, assignment.name, student.id)
             row["review"] = review_note(course, assignment.name, student.id, row["status"])
             rows.append({key: "" if row[key] is None else str(row[key]) for key in FIELDS})
     return rows
+
+
+def late_columns(lateness):
+    """The LATE_FIELDS of one submission."""
+    return {"late_by": "no timestamp" if lateness.unknown else late.readable(lateness.seconds),
+            "late_hours": "" if lateness.unknown or lateness.due is None else lateness.hours,
+            "extended_due": lateness.due if lateness.extended else ""}
 
 
 def write_csv_atomically(path, fields, rows):
@@ -103,6 +119,7 @@ class GradesExport(ExportPlugin):
         dest = Path(self.to or "grades.csv")
         if not dest.is_absolute():
             dest = Path.cwd() / dest
+        late.sync(gradebook, course, self.config)  # deadlines.toml and the late policy as they are now
         rows = gradebook_rows(gradebook, course, [str(s) for s in self.student], [str(a) for a in self.assignment])
         self.log.info("Exporting %d row(s) to %s", len(rows), dest)
         write_csv_atomically(dest, FIELDS, rows)

@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import notebooks, parallel, repair
+from . import deadlines, late, notebooks, parallel, repair, versions
 from .course import api_call, nbgrader_api, run_nbgrader
+from .late import Lateness
 from .paths import COURSE_ID, lesson_notebook
 from .settings import UNSAFE_VARIABLE, gradebook_url
 
@@ -55,6 +56,7 @@ class GradeResult:
     repairs: list = field(default_factory=list)  # what dlcourse.repair fixed in the notebook before grading
     repair_flags: list = field(default_factory=list)  # answers the repair could not place: worth a look
     isolated: bool = True  # False when graded with --unsafe, without file-system isolation
+    lateness: Lateness | None = None  # how late it was, and its penalty (dlcourse/late.py)
 
     @property
     def flagged(self):
@@ -62,11 +64,21 @@ class GradeResult:
         return any(f["kind"] != "suspicious code" for f in self.findings)
 
 
+def course_config(course):
+    """The course's nbgrader config, loaded from its nbgrader_config.py."""
+    from traitlets.config import PyFileConfigLoader
+    return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+
+
 def _config_value(course, name):
     """Read a path nbgrader was configured with, by loading the course's config."""
-    from traitlets.config import PyFileConfigLoader
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    return config.CourseDirectory[name]
+    return course_config(course).CourseDirectory[name]
+
+
+def grading_release(course):
+    """Where grading generates the lesson's student version: inside the course folder, never into a
+    release folder elsewhere (the repository's lessons/ is committed and only `dlcourse build` writes it)."""
+    return Path(course).resolve() / "release"
 
 
 def submitted_students(course, lesson):
@@ -144,14 +156,22 @@ def _course_id(course):
         return COURSE_ID
 
 
-def grade(lesson, course, *, students=None, workers=None, on_progress=None, unsafe=False):
+def grade(lesson, course, *, students=None, workers=None, on_progress=None, unsafe=False, only_new=False,
+          on_plan=None):
     """Autograde every submission of `lesson` in `course` (or only `students`).
 
     Makes sure the gradebook holds the current source first, so a hidden test
-    fixed after release is used. Submissions are graded in parallel (workers:
-    default one per core). A submission that cannot be graded is reported and
-    never stops the others. on_progress(result, finished, total) is called as
-    each one finishes. Returns a list of GradeResult, sorted by student.
+    fixed after release is used; that step writes the student version into the
+    course folder (grading_release), never into the repository's lessons/.
+    With only_new, submissions graded by the current tests from the same files
+    are skipped (dlcourse/versions.py). on_plan(plan) is called with the
+    versions.Plan before grading starts. Submissions are graded in parallel
+    (workers: default one per core). A submission that cannot be graded is
+    reported and never stops the others. on_progress(result, finished, total)
+    is called as each one finishes. Each score gets a record of the tests'
+    version, and due dates, extensions and late penalties are brought up to date
+    from deadlines.toml (dlcourse/late.py). Returns a list of GradeResult,
+    sorted by student.
 
     Refuses (IsolationUnavailable) when bubblewrap cannot isolate the kernels,
     unless `unsafe`: then every result is marked not isolated.
@@ -160,12 +180,13 @@ def grade(lesson, course, *, students=None, workers=None, on_progress=None, unsa
     if not unsafe and not sandbox.bwrap_path():
         raise IsolationUnavailable("grading needs file-system isolation, and bubblewrap is not available "
                                    "here. " + sandbox.INSTALL_BWRAP)
+    run = dict(students=students, workers=workers, on_progress=on_progress, only_new=only_new, on_plan=on_plan)
     if not unsafe:
-        return _grade(lesson, course, students, workers, on_progress)
+        return _grade(lesson, course, **run)
     previous = os.environ.get(UNSAFE_VARIABLE)
     os.environ[UNSAFE_VARIABLE] = "1"  # the workers' course settings then allow unisolated kernels
     try:
-        return _grade(lesson, course, students, workers, on_progress)
+        return _grade(lesson, course, **run)
     finally:
         if previous is None:
             os.environ.pop(UNSAFE_VARIABLE, None)
@@ -173,26 +194,59 @@ def grade(lesson, course, *, students=None, workers=None, on_progress=None, unsa
             os.environ[UNSAFE_VARIABLE] = previous
 
 
-def _grade(lesson, course, students, workers, on_progress):
-    course = Path(course).resolve()
-    api_call(nbgrader_api(course).generate_assignment(lesson, force=True, create=True),
+def load_source(course, lesson):
+    """generate_assignment: the lesson's current source into the gradebook, its student version into
+    the course folder (grading_release), whatever release folder the course publishes from."""
+    api = nbgrader_api(course)
+    api.coursedir.release_directory = str(grading_release(course))
+    api_call(api.generate_assignment(lesson, force=True, create=True),
              f"generate_assignment {lesson} (loading the source into the gradebook)")
+
+
+def _grade(lesson, course, *, students, workers, on_progress, only_new, on_plan):
+    course = Path(course).resolve()
+    deadlines.check(course)
+    load_source(course, lesson)
     import_roster(course)
-    repaired = repair.repair_submissions(course, lesson, students)  # damaged notebooks fixed first (repair.py)
+    repaired = repair.repair_submissions(course, lesson, students,  # damaged notebooks fixed first (repair.py)
+                                         release=grading_release(course))
     everyone = submitted_students(course, lesson)
     chosen = sorted(set(students)) if students else everyone
     missing = sorted(set(chosen) - set(everyone))
     if missing:
         raise ValueError(f"no submission of {lesson} for: {', '.join(missing)} (looked in {course / 'submitted'})")
+    config = course_config(course)
+    with _gradebook(course) as gb:
+        version = versions.tests_version(gb, lesson)
+        late.sync(gb, course, config, lessons=[lesson])  # deadlines.toml may have changed since the last grade
+    plan = versions.plan(course, lesson, version, chosen, only_new=only_new)
+    if on_plan:
+        on_plan(plan)
     results = {}
 
     def finished(outcome, done, total):
-        results[outcome.student] = repair.annotate(_result(course, lesson, outcome), repaired)
+        result = repair.annotate(_result(course, lesson, outcome, config), repaired)
+        if result.status == "graded":
+            versions.write_record(course, lesson, outcome.student, version, plan.hashes[outcome.student])
+        results[outcome.student] = result
         if on_progress:
-            on_progress(results[outcome.student], done, total)
+            on_progress(result, done, total)
 
-    parallel.autograde(course, lesson, chosen, workers=workers, on_done=finished)
-    return [results[s] for s in chosen]
+    if plan.grade:
+        parallel.autograde(course, lesson, plan.grade, workers=workers, on_done=finished)
+    return [results[s] for s in plan.grade]
+
+
+def outdated_scores(course, lesson):
+    """Scores of `lesson` that another version of its tests made, as [versions.Outdated]; [] when the
+    gradebook does not know the lesson."""
+    from nbgrader.api import MissingEntry
+    with _gradebook(course) as gb:
+        try:
+            version = versions.tests_version(gb, lesson)
+        except MissingEntry:
+            return []
+    return versions.outdated(course, lesson, version)
 
 
 def read_report(course, lesson, student):
@@ -209,17 +263,30 @@ def read_report(course, lesson, student):
     return {"findings": findings, "isolated": isolated}
 
 
-def _result(course, lesson, outcome):
+def _result(course, lesson, outcome, config):
     report = read_report(course, lesson, outcome.student)
     findings, isolated = report["findings"], report["isolated"]
     if outcome.success and Path(course, "autograded", outcome.student, lesson).is_dir():
-        scores = read_scores(course, lesson, [outcome.student])
-        if outcome.student in scores:
-            score, max_score, manual = scores[outcome.student]
+        graded = _read_graded(course, lesson, outcome.student, config)
+        if graded is not None:
+            score, max_score, manual, lateness = graded
             return GradeResult(outcome.student, "graded", score, max_score, manual, seconds=outcome.seconds,
-                               findings=findings, isolated=isolated)
+                               findings=findings, isolated=isolated, lateness=lateness)
     return GradeResult(outcome.student, "not graded", message=_failure_message(outcome), seconds=outcome.seconds,
                        findings=findings, isolated=isolated)
+
+
+def _read_graded(course, lesson, student, config):
+    """(score, max_score, needs_manual_grade, Lateness) of a graded submission, after giving it its
+    extension and penalty from deadlines.toml (late.sync); None when the gradebook has no submission."""
+    from nbgrader.api import MissingEntry
+    with _gradebook(course) as gb:
+        late.sync(gb, course, config, lessons=[lesson], students=[student])
+        try:
+            sub = gb.find_submission(lesson, student)
+        except MissingEntry:
+            return None
+        return sub.score, sub.max_score, sub.needs_manual_grade, late.lateness_of(sub)
 
 
 class FeedbackLeak(RuntimeError):
@@ -297,6 +364,7 @@ def export(course, to=None):
     who submitted anything.
     """
     course = Path(course).resolve()
+    deadlines.check(course)  # a clear message instead of the export plugin's traceback
     import_roster(course)
     out = Path(to or course / "grades.csv").resolve()
     run_nbgrader(course, "export", f"--to={out}")

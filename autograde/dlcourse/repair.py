@@ -900,12 +900,13 @@ def _sha256(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def repair_submissions(course, lesson, students=None):
+def repair_submissions(course, lesson, students=None, release=None):
     """Repair every chosen student's submitted notebooks of `lesson` in place, before grading.
 
-    The reference is the lesson's release in the course (generate_assignment
-    writes it). A notebook that needs repair is rewritten in place; its original
-    is kept in <course>/repairs/<student>/<lesson>/ with report.json (which also
+    The reference is the lesson's student version in `release` (default: the
+    course's release folder; generate_assignment writes it). A notebook that
+    needs repair is rewritten in place; its original is kept in
+    <course>/repairs/<student>/<lesson>/ with report.json (which also
     records flags), outside the submission folder so nbgrader never sees it. Grading again reuses that
     record (the repaired file is recognised by its hash), so the summary keeps
     showing what was changed. Never raises for one bad submission.
@@ -913,7 +914,7 @@ def repair_submissions(course, lesson, students=None):
     """
     course = Path(course)
     try:
-        release = _release_dir(course) / lesson
+        release = Path(release or _release_dir(course)) / lesson
     except Exception:
         return {}
     submitted = course / "submitted"

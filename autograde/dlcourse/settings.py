@@ -39,7 +39,8 @@ LIMITS = {
 # people's work, history. It keeps utils/ and data/ (the lessons use them) and dlcourse itself.
 REPOSITORY_SECRETS = ("solutions", "tests", "benchmarks", ".git", "work")
 COURSE_STATE = ("gradebook.db", "submitted", "autograded", "feedback", "exchange", "release", "students.csv",
-                "stats", "grades.csv", "grades-canvas.csv", "grades-moodle.csv")  # the last: dashboards, exports
+                "stats", "grades.csv", "grades-canvas.csv", "grades-moodle.csv",  # dashboards, exports
+                "deadlines.toml")
 
 UNSAFE_VARIABLE = "DLCOURSE_UNSAFE"  # "1": grade even without bubblewrap (results marked "not isolated")
 
@@ -138,6 +139,16 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
         "nbgrader.preprocessors.AssignLatePenalties",
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
+    # Late penalties: nbgrader's plugin with more methods (dlcourse/late.py); its policy is the [penalty]
+    # table of the course's deadlines.toml, which lines after configure(...) may override.
+    c.AssignLatePenalties.plugin_class = "dlcourse.late.LatePenalty"
+    # Never raise here: nbgrader would ignore this whole file (and grade without the sandbox).
+    from .deadlines import DeadlineError, read_policy
+    try:
+        for trait, value in read_policy(course_root).items():
+            setattr(c.LatePenalty, trait, value)
+    except (DeadlineError, OSError) as err:
+        c.LatePenalty.policy_error = str(err)  # late submissions then fail to grade, saying why
     for variable, (section, trait, default) in LIMITS.items():
         setattr(c[section], trait, _positive_int(variable, default))
     c.SandboxedKernelManager.hidden_paths = hidden_paths(course_root, source_dir, exchange)
@@ -152,10 +163,13 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
         "nbgrader.preprocessors.GetGrades",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
-    # The sandbox's report on a submission is for the instructor: never copied into feedback/
-    # (nbgrader copies every other file of autograded/ there), nor taken from a submission.
+    # The sandbox's report on a submission and the record of the tests that graded it are for the
+    # instructor: never copied into feedback/ (nbgrader copies every other file of autograded/ there),
+    # nor taken from a submission.
     from .sandbox.execute import GRADING_REPORT
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", GRADING_REPORT]
+    from .versions import VERSION_RECORD
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", GRADING_REPORT,
+                                VERSION_RECORD]
     # Exports quote names like "Smith, Jr." and add status and review columns (dlcourse/export.py).
     c.ExportApp.plugin_class = "dlcourse.export.GradesExport"
     # Keep huge outputs (a print in a loop) out of the gradebook and feedback.

@@ -18,6 +18,14 @@ class Answer:
     function: str  # grade_id of the answer cell it replaces (the function's name)
     why: str  # what the student did, in a few words
     code: str  # the whole cell
+    # The test cells that must lose points; empty means the function's own, test_<function>.
+    # A function tested in several cells (lesson 04's Value checkpoints) names the ones each
+    # mistake must fail, so a mistake in part 1 is shown to fail part 1's checkpoint.
+    cells: tuple = ()
+
+    @property
+    def must_fail(self):
+        return self.cells or (f"test_{self.function}",)
 
     @property
     def source(self):

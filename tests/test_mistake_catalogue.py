@@ -58,9 +58,9 @@ def test_every_mistake_loses_points_on_its_own_test(tried_catalogue):
             if missed:
                 escaped.append(f"{function}: {answer.why} (passes {', '.join(missed)})")
         # Tests that cannot reach any mistake in this submission must be untouched.
-        for function in planner.clean_tests(batch):
-            if failed[f"test_{function}"] is not None:
-                interfered.append(f"test_{function} failed ({failed[f'test_{function}']}) next to "
+        for cell in planner.clean_tests(batch):
+            if failed[cell] is not None:
+                interfered.append(f"{cell} failed ({failed[cell]}) next to "
                                   f"{[a.why for a in batch.values()]}")
     assert not escaped, f"{lesson}: the hidden tests let these mistakes through: {escaped}"
     assert not interfered, f"{lesson}: tests depend on more than the code they test: {interfered}"

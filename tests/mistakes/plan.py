@@ -39,7 +39,16 @@ class Planner:
         self.reference = dict(reference)  # {function: reference code}
         self.functions = set(self.reference)
         cells = notebooks.cells_by_grade_id(source_nb)
-        self.test_code = {f: cells[f"test_{f}"].source for f in self.functions if f"test_{f}" in cells}
+        tests = [gid for gid, cell in cells.items() if notebooks.is_autograded_test(cell)]
+        # A function's tests: test_<f> and any test_<f>_<part> (a core cell and an edge-case cell, or
+        # lesson 04's Value checkpoints); a cell belongs to the longest function name it fits.
+        self.test_cells = {f: [] for f in self.functions}
+        for gid in tests:
+            owners = [f for f in self.functions if gid == f"test_{f}" or gid.startswith(f"test_{f}_")]
+            if owners:
+                self.test_cells[max(owners, key=len)].append(gid)
+        self.test_code = {f: "\n".join(cells[gid].source for gid in gids)
+                          for f, gids in self.test_cells.items() if f"test_{f}" in cells}
 
     def test_reaches(self, function, code_of):
         """Answer functions test_<function> can execute, given each function's code."""
@@ -70,10 +79,11 @@ class Planner:
         return batches
 
     def clean_tests(self, batch):
-        """Tests that must keep full marks in a batch: those that reach no mistaken function."""
+        """Test cells that must keep full marks in a batch: those that reach no mistaken function."""
         code_of = {**self.reference, **{f: a.source for f, a in batch.items()}}
         wrong = {f for f, a in batch.items() if not isinstance(a, Correct)}
-        return [f for f in self.test_code if not (self.test_reaches(f, code_of) & wrong)]
+        return [gid for f in self.test_code if not (self.test_reaches(f, code_of) & wrong)
+                for gid in self.test_cells[f]]
 
 
 

@@ -146,12 +146,12 @@ def indent(block, spaces):
     return textwrap.indent(textwrap.dedent(block).strip("\n"), " " * spaces)
 
 
-def value_method(name, new_body):
-    """VALUE with method `name` replaced by new_body (a whole def, written at column 0)."""
-    start = VALUE.index(f"    def {name}(")
-    end = VALUE.find("\n    def ", start + 1)
-    end = len(VALUE) if end < 0 else end + 1
-    return VALUE[:start] + indent(new_body, 4) + "\n" + VALUE[end:]
+def value_method(name, new_body, value=VALUE):
+    """`value` (VALUE unless given) with method `name` replaced by new_body (a whole def, written at column 0)."""
+    start = value.index(f"    def {name}(")
+    end = value.find("\n    def ", start + 1)
+    end = len(value) if end < 0 else end + 1
+    return value[:start] + indent(new_body, 4) + "\n" + value[end:]
 
 
 MISTAKES = [
@@ -523,36 +523,21 @@ CORRECT = [
     """),
     Correct("Value", "the catalogue's own class (id-based visited set, iterators on a stack, wrap helper)", VALUE),
     Correct("Value", "micrograd style: set of children, data kept as given, iterative topological sort",
-            value_with(
+            value_method("topological_order", """
+        def topological_order(self):
+            order, seen, stack = [], set(), [(self, False)]
+            while stack:
+                v, done = stack.pop()
+                if done:
+                    order.append(v)
+                elif v not in seen:
+                    seen.add(v)
+                    stack.append((v, True))
+                    stack.extend((c, False) for c in v._prev if c not in seen)
+            return order
+    """, value=value_with(
                 ("            self.data = float(data)", "            self.data = data"),
-                ("            self._prev = tuple(_children)", "            self._prev = set(_children)"),
-                ("""
-                def topological_order(self):
-                    order, seen, todo = [], set(), [(self, iter(self._prev))]
-                    seen.add(id(self))
-                    while todo:
-                        v, children = todo[-1]
-                        child = next(children, None)
-                        if child is None:
-                            todo.pop()
-                            order.append(v)
-                        elif id(child) not in seen:
-                            seen.add(id(child))
-                            todo.append((child, iter(child._prev)))
-                    return order
-                """, """
-                def topological_order(self):
-                    order, seen, stack = [], set(), [(self, False)]
-                    while stack:
-                        v, done = stack.pop()
-                        if done:
-                            order.append(v)
-                        elif v not in seen:
-                            seen.add(v)
-                            stack.append((v, True))
-                            stack.extend((c, False) for c in v._prev if c not in seen)
-                    return order
-                """))),
+                ("            self._prev = tuple(_children)", "            self._prev = set(_children)")))),
     Correct("Value", "Kahn's algorithm: count each value's users, place a value once all of them are placed",
             value_method("topological_order", """
         def topological_order(self):

@@ -31,7 +31,8 @@ full_run = pytest.mark.skipif(os.environ.get("DLCOURSE_FULL_CLAIMS") != "1",
 
 def reference(lesson, *extra):
     """A namespace with the lesson's reference answers (and the lesson imports they use)."""
-    namespace = {"np": np, "math": math, "playground": playground, "toy": toy, "graphs": graphs}
+    namespace = {"np": np, "math": math, "playground": playground, "toy": toy, "graphs": graphs,
+                 "logistic_loss": playground.logistic_loss}
     for source in subs.reference_answers(lesson).values():
         exec(source, namespace)
     return namespace

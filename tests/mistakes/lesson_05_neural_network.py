@@ -9,13 +9,13 @@ LESSON = "05-neural-network"
 FIT = """
 def fit(params, X, y, steps, lr, batch_size=32, X_test=None, y_test=None, seed=0):
     rng = np.random.default_rng(seed)
-    cost = lambda X_, y_: playground.logistic_loss(mlp_forward(X_, params)[0], y_)[0]
+    cost = lambda X_, y_: logistic_loss(mlp_forward(X_, params)[0], y_)[0]
     train_costs = [cost(X, y)]
     test_costs = [cost(X_test, y_test)] if X_test is not None else []
     for _ in range(steps):
         batch = rng.choice(len(X), size=min(batch_size, len(X)), replace=False)
         out, caches = mlp_forward(X[batch], params)
-        _, dout = playground.logistic_loss(out, y[batch])
+        _, dout = logistic_loss(out, y[batch])
         params = sgd_step(params, mlp_backward(dout, caches), lr)
         train_costs.append(cost(X, y))
         if X_test is not None:
@@ -339,7 +339,7 @@ MISTAKES = [
     Mistake("fit", "a new generator inside the loop: the same batch every step", variant(FIT,
         ("    for _ in range(steps):\n", "    for _ in range(steps):\n        rng = np.random.default_rng(seed)\n"))),
     Mistake("fit", "records the cost of the batch instead of the whole training set", variant(FIT,
-        ("        _, dout = playground.logistic_loss(out, y[batch])", "        batch_cost, dout = playground.logistic_loss(out, y[batch])"),
+        ("        _, dout = logistic_loss(out, y[batch])", "        batch_cost, dout = logistic_loss(out, y[batch])"),
         ("        train_costs.append(cost(X, y))", "        train_costs.append(batch_cost)"))),
     Mistake("fit", "forgets to keep the new parameters", variant(FIT,
         ("        params = sgd_step(params, mlp_backward(dout, caches), lr)", "        sgd_step(params, mlp_backward(dout, caches), lr)"))),
@@ -436,15 +436,15 @@ CORRECT = [
             k = min(batch_size, len(X))
 
             def costs_now(p):
-                train = playground.logistic_loss(mlp_forward(X, p)[0], y)[0]
-                test = None if X_test is None else playground.logistic_loss(mlp_forward(X_test, p)[0], y_test)[0]
+                train = logistic_loss(mlp_forward(X, p)[0], y)[0]
+                test = None if X_test is None else logistic_loss(mlp_forward(X_test, p)[0], y_test)[0]
                 return train, test
 
             history = [costs_now(params)]
             for step in range(steps):
                 idx = rng.permutation(len(X))[:k]
                 out, caches = mlp_forward(X[idx], params)
-                dout = playground.logistic_loss(out, y[idx])[1]
+                dout = logistic_loss(out, y[idx])[1]
                 params = sgd_step(params, mlp_backward(dout, caches), lr)
                 history.append(costs_now(params))
             train_costs = [t for t, _ in history]

@@ -261,6 +261,12 @@ def test_04_value_is_under_a_hundred_lines():
     assert 60 < len(code) < 100, len(code)
 
 
+def test_04_lesson_07s_network_multiplies_235000_times_per_example():
+    nb = json.loads(lesson_notebook("07-softmax-mnist", SOLUTIONS_DIR).read_text())
+    assert any("init_params([784, 256, 128, 10]" in "".join(c["source"]) for c in nb["cells"])
+    assert 784 * 256 + 256 * 128 + 128 * 10 == pytest.approx(235_000, rel=0.01)
+
+
 def test_04_question_2_the_wrong_order_gives_3_instead_of_12():
     Value = reference("04-backprop")["Value"]
     a = Value(0.5)

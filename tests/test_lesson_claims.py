@@ -347,3 +347,18 @@ def test_05_full_run_figures():
         test_costs = namespace["runs"][name][6]
         lowest = int(np.argmin(test_costs))
         assert lowest < 400 and test_costs[-1] > test_costs[lowest] * 1.2, f"{name}: the test cost creeps up"
+
+
+def test_05_question_3_in_the_playground_the_test_cost_falls_then_rises():
+    """noise 0.5, 10% training data, 3 hidden layers of 16, batch 10, lr 0.3, a few thousand steps."""
+    ref = reference("05-neural-network")
+    lab = playground.playground(*(ref[name] for name in ("mlp_forward", "mlp_backward", "init_params", "sgd_step",
+                                                         "fit")),
+                                dataset="spirals", noise=0.5, train_percent=10, hidden_layers=3, units=16,
+                                batch_size=10, lr=0.3, resolution=20).train(2000)
+    train, test = np.array(lab.history["train"]), np.array(lab.history["test"])
+    assert lab.last_error is None and len(lab.X_train) == 30
+    assert train[-1] < 0.05 * train[0], "the training cost falls towards 0"
+    lowest = int(np.argmin(test))
+    assert 0 < lowest < 500 and test[lowest] < test[0] and test[-1] > 3 * test[lowest], \
+        "the test cost falls at first, reaches a minimum, then rises"

@@ -355,10 +355,10 @@ def test_05_question_3_in_the_playground_the_test_cost_falls_then_rises():
     lab = playground.playground(*(ref[name] for name in ("mlp_forward", "mlp_backward", "init_params", "sgd_step",
                                                          "fit")),
                                 dataset="spirals", noise=0.5, train_percent=10, hidden_layers=3, units=16,
-                                batch_size=10, lr=0.3, resolution=20).train(2000)
+                                batch_size=10, lr=0.3, resolution=20).train(3000)
     train, test = np.array(lab.history["train"]), np.array(lab.history["test"])
     assert lab.last_error is None and len(lab.X_train) == 30
-    assert train[-1] < 0.05 * train[0], "the training cost falls towards 0"
+    assert train[-1] < 0.1 * train[0], "the training cost falls towards 0"
     lowest = int(np.argmin(test))
     assert 0 < lowest < 500 and test[lowest] < test[0] and test[-1] > 3 * test[lowest], \
         "the test cost falls at first, reaches a minimum, then rises"

@@ -45,13 +45,21 @@ def texts(ax):
     return [t.get_text() for t in ax.texts]
 
 
-def test_trace_lists_every_value_once_inputs_first():
+def test_trace_lists_every_value_once_output_first_and_no_topological_order():
     L, nodes = hand_graph()
     graph = graphs.trace(L)
-    assert len(graph.values) == 7 and graph.values[-1] is L
-    position = {id(v): i for i, v in enumerate(graph.values)}
-    for child, parent in graph.edges:
-        assert position[id(child)] < position[id(parent)], "a value must come after the values it is made from"
+    assert len(graph.values) == 7 and graph.values[0] is L
+    assert len({id(v) for v in graph.values}) == 7, "every value once"
+    # Lesson 04's students write a topological order themselves (Value.topological_order); the
+    # drawing helpers they may import must not hand one out: where a value reaches the output along
+    # paths of different lengths, neither the order given nor its reverse is topological.
+    N = graphs.Node
+    x = N(3.0, label="x")
+    diamond = N(0.0, (N(0.0, (N(0.0, (x,), "a"),), "b"), x), "+")   # x feeds the output directly and via a chain
+    traced = graphs.trace(diamond)
+    for order in (traced.values, traced.values[::-1]):
+        position = {id(v): i for i, v in enumerate(order)}
+        assert not all(position[id(c)] < position[id(p)] for c, p in traced.edges)
     assert graph.ops[id(L)] == "*" and graph.ops[id(nodes["d"])] == "+"
     assert id(nodes["a"]) not in graph.ops, "inputs have no operation"
     assert [c.label for c in graph.inputs[id(nodes["e"])]] == ["a", "b"], "inputs keep their written order"

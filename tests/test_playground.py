@@ -41,8 +41,9 @@ PAIRS = lesson_pairs()
 
 
 def lesson_namespace():
-    """The reference answers of lesson 05, the functions students write, in a namespace of their own."""
-    namespace = {"np": np}
+    """The reference answers of lesson 05, the functions students write, in a namespace of their own
+    (with the lesson's imports that they use)."""
+    namespace = {"np": np, "playground": playground, "toy": toy, "logistic_loss": playground.logistic_loss}
     for source in subs.reference_answers("05-neural-network").values():
         exec(source, namespace)
     return namespace
@@ -54,7 +55,7 @@ def lesson():
 
 
 def students(lesson):
-    return [lesson[name] for name in ("mlp_forward", "mlp_backward", "init_params", "sgd_step")]
+    return [lesson[name] for name in ("mlp_forward", "mlp_backward", "init_params", "sgd_step", "fit")]
 
 
 def make(lesson, **settings):
@@ -89,14 +90,17 @@ def counting(calls, name, fn):
     return wrapper
 
 
-def test_the_students_functions_do_the_work(lesson):
+def test_the_students_functions_do_the_work():
+    """The student's fit trains, with their mlp_forward, mlp_backward and sgd_step; init makes the weights."""
     calls = {}
-    pg = playground.Playground(*(counting(calls, name, fn) for name, fn in zip(("forward", "backward", "init", "sgd"),
-                                                                                students(lesson))),
-                               activations=PAIRS, **SMALL)
+    namespace = lesson_namespace()
+    for name in ("mlp_forward", "mlp_backward", "init_params", "sgd_step", "fit"):
+        namespace[name] = counting(calls, name, namespace[name])
+    pg = playground.Playground(*students(namespace), activations=PAIRS, **SMALL)
     pg.train(10)
-    assert calls["init"] == 1 and calls["backward"] == 10 and calls["sgd"] == 10 and calls["forward"] > 10
-    assert pg.step == 10 and pg.last_error is None
+    assert calls["init_params"] == 1 and calls["fit"] == 1
+    assert calls["mlp_backward"] == 10 and calls["sgd_step"] == 10 and calls["mlp_forward"] > 10
+    assert pg.step == 10 and pg.last_error is None and len(pg.history["train"]) == len(pg.history["test"]) == 11
 
 
 def test_every_activation_runs_the_students_layers_with_its_own_pair():
@@ -291,21 +295,21 @@ def test_logistic_loss_is_the_mean_cross_entropy_and_stable():
 
 
 def test_unfinished_code_shows_a_message_instead_of_breaking(lesson):
-    def not_done(*args):
+    def not_done(*args, **kwargs):
         raise NotImplementedError()
 
-    pg = playground.Playground(not_done, not_done, not_done, not_done, activations=PAIRS, **SMALL)
+    pg = playground.Playground(not_done, not_done, not_done, not_done, not_done, activations=PAIRS, **SMALL)
     assert isinstance(pg.last_error, NotImplementedError) and pg.last_png is None
     pg.train_button.click()  # still no crash
     assert isinstance(pg.last_error, NotImplementedError)
     pg.controls["activation"].value = "tanh"
     assert isinstance(pg.last_error, NotImplementedError), "unfinished code says so for every activation"
-    half = playground.Playground(lesson["mlp_forward"], not_done, lesson["init_params"], lesson["sgd_step"],
-                                 activations=PAIRS, **SMALL)
+    half = playground.Playground(lesson["mlp_forward"], lesson["mlp_backward"], lesson["init_params"],
+                                 lesson["sgd_step"], not_done, activations=PAIRS, **SMALL)
     assert half.last_error is None, "the first picture needs only the forward pass"
     half.train(5)
     assert isinstance(half.last_error, NotImplementedError)
-    half.controls["activation"].value = "tanh"  # the other activations use the student's mlp_backward too
+    half.controls["activation"].value = "tanh"  # the other activations train with the student's fit too
     half.train(5)
     assert isinstance(half.last_error, NotImplementedError) and half.last_png is None
 
@@ -314,8 +318,9 @@ def test_divergence_is_reported_and_stops_training(lesson):
     def exploding_step(params, grads, lr):
         return [(W * 1e200, b) for W, b in params]
 
-    pg = playground.Playground(lesson["mlp_forward"], lesson["mlp_backward"], lesson["init_params"], exploding_step,
-                               activations=PAIRS, **SMALL)
+    namespace = lesson_namespace()
+    namespace["sgd_step"] = exploding_step  # what the student's fit calls
+    pg = playground.Playground(*students(namespace), activations=PAIRS, **SMALL)
     pg.play.playing = True
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -342,3 +347,55 @@ def test_the_lessons_sigmoid_pair_does_not_overflow():
             A, _ = forward(Z)
     # Far in the tails 1 + tanh cancels: about 1e-17 off in absolute terms, which a probability can spare.
     assert np.allclose(A, [0.0, np.exp(-30) / (1 + np.exp(-30)), 0.5, 1 / (1 + np.exp(-30)), 1.0], rtol=1e-12, atol=1e-15)
+
+
+def test_input_features_are_what_the_network_sees(lesson):
+    """Ticked features become the input columns, in FEATURES order; the network's input size follows."""
+    X = np.array([[1.0, 2.0], [-0.5, 0.25]])
+    F = playground.input_features(X, ["x1^2", "x1*x2", "sin x2", "x1"])
+    assert np.allclose(F, [[1.0, 2.0, np.sin(2.0), 1.0], [0.25, -0.125, np.sin(0.25), -0.5]])
+    with pytest.raises(ValueError, match="at least one"):
+        playground.input_features(X, [])
+    pg = make(lesson, features=("x1^2", "x2^2"))
+    assert pg.layer_sizes[0] == 2 and pg.features == ["x1^2", "x2^2"] and pg.last_error is None
+    assert pg.params[0][0].shape[0] == 2
+    before = pg.last_png
+    pg.controls["feature x1*x2"].value = True  # a structural change: a new network with three inputs
+    assert pg.layer_sizes[0] == 3 and pg.step == 0 and pg.last_png != before
+    with pytest.raises(ValueError, match="unknown input feature"):
+        make(lesson, features=("x3",))
+
+
+def test_squared_features_let_a_network_without_activations_draw_the_ring(lesson):
+    """The lesson's Question 2: with x1 and x2 a linear network cannot separate the circles; with x1² and x2²
+    even a network without hidden layers can (its boundary is an ellipse)."""
+    def test_accuracy(pg):
+        z = np.asarray(pg.fns[1](pg.F_test, pg.params)[0], float).ravel()
+        return np.mean((z >= 0) == pg.y_test)
+
+    common = dict(dataset="circles", n_points=300, resolution=25)
+    line = make(lesson, activation="linear", **common).train(300)
+    ring = make(lesson, hidden_layers=0, features=("x1^2", "x2^2"), **common).train(300)
+    assert test_accuracy(line) < 0.7 < 0.95 < test_accuracy(ring)
+
+
+def test_l2_adds_the_lessons_weight_decay_before_the_students_step(lesson):
+    """L2 = lam trains with dW + weight_decay(W, lam): the same run as an sgd_step that adds it itself."""
+    seen = []
+
+    def decay(W, lam):
+        seen.append(lam)
+        return lam * W
+
+    decayed = make(lesson, weight_decay=decay, l2=0.03, dataset="xor").train(20)
+    assert decayed.last_error is None and set(seen) == {0.03} and len(seen) == 20 * 3  # 3 layers, 20 steps
+    namespace = lesson_namespace()
+    plain_sgd = namespace["sgd_step"]
+    namespace["sgd_step"] = lambda params, grads, lr: plain_sgd(
+        params, [(dW + 0.03 * W, db) for (W, _), (dW, db) in zip(params, grads)], lr)
+    by_hand = playground.Playground(*students(namespace), activations=PAIRS, dataset="xor", **SMALL).train(20)
+    assert all(np.allclose(W, V) for (W, _), (V, _) in zip(decayed.params, by_hand.params))
+    plain = make(lesson, weight_decay=decay, dataset="xor").train(20)
+    assert sum(np.sum(W ** 2) for W, _ in decayed.params) < sum(np.sum(W ** 2) for W, _ in plain.params)
+    no_function = make(lesson, l2=0.01).train(5)
+    assert "weight_decay" in str(no_function.last_error)

@@ -47,7 +47,9 @@ class Node:
 class Graph:
     """The graph behind one output, ready to draw.
 
-    values: every value node, inputs first (a topological order);
+    values: every value node once, the output first, then breadth-first towards the inputs.
+        This is deliberately *not* a topological order: finding one is part of lesson 04's
+        exercise (Value.topological_order), so the drawing code must not hand it out;
     ops: {id(value): its operation string} for values made by an operation;
     inputs: {id(value): the values it was computed from, distinct, in order};
     repeats: how often an input enters the same operation, where more than once (x * x).
@@ -81,22 +83,19 @@ def _children(value):
 def trace(root):
     """The Graph that produced `root`, found by following `_prev` back to the inputs.
 
-    Works without recursion, so very deep graphs are fine. Raises TypeError for
+    Works without recursion, so very deep graphs are fine. `values` comes output first,
+    breadth-first (not a topological order). Raises TypeError for
     an object that has no `.data`.
     """
     if not hasattr(root, "data"):
         raise TypeError(f"cannot draw {type(root).__name__}: expected a value with .data and ._prev")
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(_children(node)) if id(child) not in seen)
+    order, seen, head = [root], {id(root)}, 0
+    while head < len(order):  # breadth-first from the output, with a list as the queue
+        for child in _children(order[head]):
+            if id(child) not in seen:
+                seen.add(id(child))
+                order.append(child)
+        head += 1
     graph = Graph(values=order)
     for v in order:
         kids = _children(v)
@@ -120,10 +119,17 @@ def layout(graph):
     for child, parent in graph.edges:
         consumers[id(child)].append(parent)
     # depth: columns from a value to the output (an operation circle takes a column of its own).
-    depth = {}
-    for v in reversed(graph.values):  # users before the values they use
-        users = consumers[id(v)]
-        depth[id(v)] = max((depth[id(u)] + 2 for u in users), default=0)
+    # The longest path to the output, found by relaxing every edge until nothing changes (a few
+    # sweeps: values come output first), so the drawing needs no topological order of its own.
+    depth = {id(v): 0 for v in graph.values}
+    changed = True
+    while changed:
+        changed = False
+        for v in graph.values:
+            for child in graph.inputs.get(id(v), ()):
+                if depth[id(child)] < depth[id(v)] + 2:
+                    depth[id(child)] = depth[id(v)] + 2
+                    changed = True
     max_depth = max(depth.values())
     by_column = {}
     for v in graph.values:

@@ -6,13 +6,19 @@ size); then train step by step or press Play and watch the decision
 boundary and the train and test losses change.
 
 The network is always the student's own code: the `mlp_forward`,
-`mlp_backward`, `init_params` and `sgd_step` passed to `Playground`, with the
-conventions of the syllabus. Their mlp_forward puts relu_forward between the
-layers; for another activation the playground runs the same two functions with
-the pair given in `activations` ({name: (forward, backward)}, in the interface
-of relu_forward and relu_backward) wherever they call relu_forward and
-relu_backward. Nothing here computes a network by itself, so utils holds no
-answer to an exercise.
+`mlp_backward`, `init_params`, `sgd_step` and `fit` passed to `Playground`, with
+the conventions of the syllabus; `fit` (their training loop) does every step of
+training. Their mlp_forward puts relu_forward between the layers; for another
+activation the playground runs the same functions with the pair given in
+`activations` ({name: (forward, backward)}, in the interface of relu_forward and
+relu_backward) wherever they call relu_forward and relu_backward. L2 weight
+decay adds `weight_decay(W, lam)`, a function the lesson passes in, to every dW
+before the student's sgd_step. Nothing here computes a network, a gradient or a
+training step by itself, so utils holds no answer to an exercise.
+
+Input features in the spirit of TensorFlow Playground (x1, x2, x1², x2², x1·x2,
+sin x1, sin x2) are made from the two coordinates by `input_features`; the
+network sees only the features that are ticked.
 
 The widget is a `utils.widgets.LivePlot`: every change redraws a PNG, and a
 failing student function shows its error in place of the figure. Tests drive
@@ -32,12 +38,38 @@ from .widgets import LivePlot
 ACTIVATIONS = ("ReLU", "tanh", "sigmoid", "linear")
 LEARNING_RATES = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 BATCH_SIZES = (("1", 1), ("4", 4), ("10", 10), ("30", 30), ("all", 0))  # 0: the whole training set
+L2_STRENGTHS = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1)
+# The input features a network may see, made from the coordinates (x1, x2) of each point.
+FEATURES = {
+    "x1": ("x₁", lambda X: X[:, 0]),
+    "x2": ("x₂", lambda X: X[:, 1]),
+    "x1^2": ("x₁²", lambda X: X[:, 0] ** 2),
+    "x2^2": ("x₂²", lambda X: X[:, 1] ** 2),
+    "x1*x2": ("x₁x₂", lambda X: X[:, 0] * X[:, 1]),
+    "sin x1": ("sin x₁", lambda X: np.sin(X[:, 0])),
+    "sin x2": ("sin x₂", lambda X: np.sin(X[:, 1])),
+}
 # Blue for class 0, orange for class 1, as in every other course figure (Okabe-Ito, colour-blind safe).
 PROBABILITY_CMAP = LinearSegmentedColormap.from_list(
     "blue_white_orange", [plots.OKABE_ITO["blue"], "#FFFFFF", plots.OKABE_ITO["orange"]])
 
 # Controls whose change starts a new network; learning rate and batch size only change training.
-_STRUCTURAL = ("dataset", "noise", "train_percent", "hidden_layers", "units", "activation", "seed")
+_STRUCTURAL = ("dataset", "noise", "train_percent", "hidden_layers", "units", "activation", "seed",
+               *(f"feature {name}" for name in FEATURES))
+
+
+def input_features(X, names):
+    """The columns the network sees: one per feature name (keys of FEATURES), in the order given.
+
+    X: (n, 2) points. Returns an (n, len(names)) float array.
+    """
+    X = np.asarray(X, dtype=float)
+    unknown = [name for name in names if name not in FEATURES]
+    if unknown:
+        raise ValueError(f"unknown input feature {unknown[0]!r}: choose from {list(FEATURES)}")
+    if not names:
+        raise ValueError("tick at least one input feature")
+    return np.column_stack([FEATURES[name][1](X) for name in names])
 
 
 # ---------------------------------------------------------------------------
@@ -113,12 +145,16 @@ class Playground:
     `params`, `last_png`, `last_error`.
     """
 
-    def __init__(self, mlp_forward, mlp_backward, init_params, sgd_step, *, activations=None,
-                 dataset="circles", noise=0.1, train_percent=50, hidden_layers=2, units=8,
-                 activation="ReLU", lr=0.3, batch_size=10, seed=0, n_points=300, steps_per_click=50,
-                 steps_per_frame=10, resolution=70):
-        self.student = dict(forward=mlp_forward, backward=mlp_backward, init=init_params, sgd=sgd_step)
+    def __init__(self, mlp_forward, mlp_backward, init_params, sgd_step, fit, *, activations=None,
+                 weight_decay=None, dataset="circles", noise=0.1, train_percent=50, hidden_layers=2, units=8,
+                 activation="ReLU", lr=0.3, batch_size=10, l2=0.0, features=("x1", "x2"), seed=0,
+                 n_points=300, steps_per_click=50, steps_per_frame=10, resolution=70):
+        self.student = dict(forward=mlp_forward, backward=mlp_backward, init=init_params, sgd=sgd_step, fit=fit)
         self.activations = dict(activations or {})
+        self.weight_decay = weight_decay
+        unknown = [name for name in features if name not in FEATURES]
+        if unknown:
+            raise ValueError(f"unknown input feature {unknown[0]!r}: choose from {list(FEATURES)}")
         self.n_points = int(n_points)
         self.steps_per_click = int(steps_per_click)
         self.steps_per_frame = int(steps_per_frame)
@@ -143,9 +179,14 @@ class Playground:
                                           continuous_update=False, layout=lay, style=style),
             "batch_size": widgets.Dropdown(options=list(BATCH_SIZES), value=batch_size, description="batch size",
                                            layout=lay, style=style),
+            "l2": widgets.SelectionSlider(options=list(L2_STRENGTHS), value=l2, description="L2 (λ)",
+                                          continuous_update=False, layout=lay, style=style),
             "seed": widgets.IntSlider(value=seed, min=0, max=9, description="seed", continuous_update=False,
                                       layout=lay, style=style),
         }
+        for name, (label, _) in FEATURES.items():
+            self.controls[f"feature {name}"] = widgets.Checkbox(value=name in features, description=label,
+                                                               indent=False, layout=widgets.Layout(width="80px"))
         self.train_button = widgets.Button(description=f"train {self.steps_per_click} steps", icon="forward",
                                            layout=widgets.Layout(width="150px"))
         self.reset_button = widgets.Button(description="reset", icon="refresh",
@@ -167,8 +208,16 @@ class Playground:
         self.live = LivePlot(self.controls, self._draw, figsize=(10.5, 4.4), caption=(
             "Left: the network's probability of class 1 (orange) over the plane; the black line is where it is "
             "0.5. Filled markers are training points, hollow ones test points. Right: the mean loss on both sets. "
-            "Changing the data or the network starts again; learning rate and batch size apply from the next step. "
-            "The network is <i>your</i> code: your layers, initialisation and update."))
+            "Changing the data, the input features or the network starts again. "
+            "The network is <i>your</i> code: your layers, initialisation, update and training loop. "
+            "The ticked input features are what the network sees; L2 (λ) adds weight decay, λW, to every dW "
+            "(the losses drawn are without the penalty). Learning rate, batch size and L2 apply from the next step."))
+        # The feature checkboxes in a row of their own, under the other controls.
+        main = [c for name, c in self.controls.items() if not name.startswith("feature ")]
+        boxes = [c for name, c in self.controls.items() if name.startswith("feature ")]
+        rows = [widgets.HBox(main[i:i + 3]) for i in range(0, len(main), 3)]
+        self.live.widget.children = (*rows, widgets.HBox([widgets.Label("input features:"), *boxes]),
+                                     self.live.caption, self.live.output)
         self.widget = widgets.VBox([widgets.HBox([self.play, self.train_button, self.reset_button]),
                                     self.live.widget])
 
@@ -205,21 +254,35 @@ class Playground:
     # -- the network -----------------------------------------------------------
 
     def _functions(self, activation):
-        """(init, forward, backward, sgd) for this activation, all made of the student's functions."""
+        """(init, forward, backward, fit) for this activation, all made of the student's functions."""
         s = self.student
         if activation == "ReLU":
-            return s["init"], s["forward"], s["backward"], s["sgd"]
+            return s["init"], s["forward"], s["backward"], s["fit"]
         if activation not in self.activations:
             raise ValueError(f"no {activation} pair was given: pass activations={{{activation!r}: "
                              "(forward, backward)}} to the playground")
         pair = dict(zip(("relu_forward", "relu_backward"), self.activations[activation]))
         forward = _swapped(s["forward"], {"relu_forward": pair["relu_forward"]}, activation)
         backward = _swapped(s["backward"], {"relu_backward": pair["relu_backward"]}, activation)
+        fit = _swapped(s["fit"], {"mlp_forward": forward, "mlp_backward": backward}, activation)
 
         def init(sizes, seed):  # the scale 1 / fan_in suits tanh, sigmoid and no activation
             return [(np.asarray(W) / np.sqrt(2.0), b) for W, b in s["init"](sizes, seed)]
 
-        return init, forward, backward, s["sgd"]
+        return init, forward, backward, fit
+
+    def _fit_with_decay(self, fit, lam):
+        """The student's fit, its sgd_step given dW + weight_decay(W, lam) in place of dW."""
+        if not lam:
+            return fit
+        if self.weight_decay is None:
+            raise ValueError("L2 needs a weight_decay(W, lam) function: pass weight_decay=... to the playground")
+        sgd, decay = self.student["sgd"], self.weight_decay
+
+        def sgd_step_with_decay(params, grads, lr):
+            return sgd(params, [(dW + decay(W, lam), db) for (W, _), (dW, db) in zip(params, grads)], lr)
+
+        return _swapped(fit, {"sgd_step": sgd_step_with_decay}, f"L2 = {lam:g}")
 
     def _build(self, values):
         """New data, split and network for the structural settings in `values`."""
@@ -229,38 +292,48 @@ class Playground:
         n_train = int(np.clip(round(len(X) * values["train_percent"] / 100), 1, len(X) - 1))
         self.X_train, self.y_train = X[order[:n_train]], y[order[:n_train]]
         self.X_test, self.y_test = X[order[n_train:]], y[order[n_train:]]
-        self.layer_sizes = [2] + [values["units"]] * values["hidden_layers"] + [1]
+        self.features = [name for name in FEATURES if values[f"feature {name}"]]
+        self.F_train = input_features(self.X_train, self.features)
+        self.F_test = input_features(self.X_test, self.features)
+        self.layer_sizes = [len(self.features)] + [values["units"]] * values["hidden_layers"] + [1]
         self.fns = self._functions(values["activation"])
         self.step, self.history, self.diverged = 0, {"train": [], "test": []}, False
         self.params = None
         self._batches = np.random.default_rng(seed + 1000)  # mini-batch order: reproducible per seed
         self.params = self.fns[0](list(self.layer_sizes), seed)
-        self._record()
+        self.history = {"train": [self._loss(self.F_train, self.y_train)], "test": [self._loss(self.F_test, self.y_test)]}
 
-    def _loss(self, X, y):
-        out, _ = self.fns[1](X, self.params)
+    def _loss(self, F, y):
+        out, _ = self.fns[1](F, self.params)
         return logistic_loss(out, y)[0]
 
-    def _record(self):
-        self.history["train"].append(self._loss(self.X_train, self.y_train))
-        self.history["test"].append(self._loss(self.X_test, self.y_test))
-
-    def _train(self, steps, lr, batch_size):
-        _, forward, backward, sgd = self.fns
+    def _fit(self, steps, lr, batch_size, lam):
+        """The student's fit for `steps` more steps from the current weights, on the ticked features."""
+        fit = self._fit_with_decay(self.fns[3], lam)
         n = len(self.X_train)
         size = n if batch_size in (0, None) or batch_size >= n else batch_size
-        for _ in range(steps):
-            if self.diverged:
-                break
-            idx = self._batches.choice(n, size=size, replace=False) if size < n else np.arange(n)
-            out, caches = forward(self.X_train[idx], self.params)
-            _, dout = logistic_loss(out, self.y_train[idx])
-            self.params = sgd(self.params, backward(dout, caches), lr)
-            self.step += 1
-            self._record()
-            if not np.isfinite(self.history["train"][-1]):
-                self.diverged = True
-                self.play.playing = False
+        seed = int(self._batches.integers(2 ** 31))  # a new draw of batches for every call, reproducible
+        return fit(self.params, self.F_train, self.y_train, steps, lr, batch_size=size,
+                   X_test=self.F_test, y_test=self.y_test, seed=seed)
+
+    def _train(self, steps, lr, batch_size, lam=0.0):
+        if self.diverged:
+            return
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported, not warned about
+            params, train, test = self._fit(steps, lr, batch_size, lam)
+        train, test = np.asarray(train, dtype=float)[1:], np.asarray(test, dtype=float)[1:]
+        if len(train) != steps or len(test) != steps:
+            raise ValueError(f"fit returned {len(train) + 1} training and {len(test) + 1} test costs for "
+                             f"{steps} steps; expected {steps + 1} of each")
+        bad = np.flatnonzero(~np.isfinite(train))
+        if len(bad):  # diverged: keep the costs up to the first that is not finite, and stop
+            train, test = train[:bad[0] + 1], test[:bad[0] + 1]
+            self.diverged = True
+            self.play.playing = False
+        self.params = params
+        self.step += len(train)
+        self.history["train"] += train.tolist()
+        self.history["test"] += test.tolist()
 
     # -- the picture -------------------------------------------------------------
 
@@ -272,7 +345,7 @@ class Playground:
             self._config = config
         steps, self._pending = self._pending, 0
         if steps:
-            self._train(steps, values["lr"], values["batch_size"])
+            self._train(steps, values["lr"], values["batch_size"], values["l2"])
         # Fixed margins instead of tight_layout: one layout pass less per frame (the PNG is cropped anyway).
         ax_map, ax_loss = fig.subplots(1, 2, gridspec_kw=dict(width_ratios=[1.15, 1], left=0.07, right=0.98,
                                                               bottom=0.2, top=0.92, wspace=0.22))
@@ -282,7 +355,7 @@ class Playground:
     def _draw_map(self, ax, values):
         X_all = np.vstack([self.X_train, self.X_test])
         xx, yy, pts = plots.grid_over(X_all, padding=0.4, resolution=self.resolution)
-        out, _ = self.fns[1](pts, self.params)
+        out, _ = self.fns[1](input_features(pts, self.features), self.params)
         z = np.asarray(out, dtype=float).reshape(len(pts), -1)[:, 0]
         prob = np.exp(-np.logaddexp(0.0, -np.nan_to_num(z))).reshape(xx.shape)  # P(class 1), without overflow
         ax.contourf(xx, yy, prob, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_CMAP, alpha=0.55,
@@ -303,11 +376,14 @@ class Playground:
         ax.set_ylabel("$x_2$")
         ax.set_aspect("equal", adjustable="box")
         ax.grid(False)
-        z_test = np.nan_to_num(np.asarray(self.fns[1](self.X_test, self.params)[0], float).ravel())
+        z_test = np.nan_to_num(np.asarray(self.fns[1](self.F_test, self.params)[0], float).ravel())
         acc = np.mean((np.exp(-np.logaddexp(0.0, -z_test)) >= 0.5) == self.y_test)
         arch = "-".join(map(str, self.layer_sizes))
         act = values["activation"] if values["hidden_layers"] else "no hidden layer"
-        ax.set_title(f"{values['dataset']}: network {arch} ({act}), test accuracy {acc:.0%}", fontsize=10)
+        inputs = ", ".join(FEATURES[name][0] for name in self.features)
+        decay = f", L2 {values['l2']:g}" if values["l2"] else ""
+        ax.set_title(f"{values['dataset']}: network {arch} ({act}{decay}), test accuracy {acc:.0%}\n"
+                     f"inputs: {inputs}", fontsize=10)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), fontsize=8, ncol=4, handletextpad=0.2,
                   columnspacing=0.8)
 
@@ -327,6 +403,10 @@ class Playground:
         plots.integer_ticks(ax, "x")
 
 
-def playground(mlp_forward, mlp_backward, init_params, sgd_step, **settings):
-    """A Playground driven by your functions; display it by leaving it last in a cell."""
-    return Playground(mlp_forward, mlp_backward, init_params, sgd_step, **settings)
+def playground(mlp_forward, mlp_backward, init_params, sgd_step, fit, **settings):
+    """A Playground driven by your functions; display it by leaving it last in a cell.
+
+    Every control is also a keyword, so a plain call draws the same figure without a widget
+    front end, e.g. playground(..., dataset="circles", features=("x1^2", "x2^2"), l2=0.01).train(300).
+    """
+    return Playground(mlp_forward, mlp_backward, init_params, sgd_step, fit, **settings)

@@ -5,6 +5,7 @@ for this catalogue (itself checked as a correct variant) and change one thing,
 so each entry's difference from it is exactly the mistake named.
 """
 
+import dataclasses
 import textwrap
 
 from . import Correct, Mistake
@@ -98,15 +99,22 @@ VALUE = textwrap.dedent('''
         def __rtruediv__(self, other):
             return Value.wrap(other) * self ** -1
 
-        def backward(self):
-            order, seen = [], set()
-            def visit(v):
-                if id(v) not in seen:
-                    seen.add(id(v))
-                    for child in v._prev:
-                        visit(child)
+        def topological_order(self):
+            order, seen, todo = [], set(), [(self, iter(self._prev))]
+            seen.add(id(self))
+            while todo:
+                v, children = todo[-1]
+                child = next(children, None)
+                if child is None:
+                    todo.pop()
                     order.append(v)
-            visit(self)
+                elif id(child) not in seen:
+                    seen.add(id(child))
+                    todo.append((child, iter(child._prev)))
+            return order
+
+        def backward(self):
+            order = self.topological_order()
             self.grad = 1.0
             for v in reversed(order):
                 v._backward()
@@ -138,12 +146,12 @@ def indent(block, spaces):
     return textwrap.indent(textwrap.dedent(block).strip("\n"), " " * spaces)
 
 
-def value_method(name, new_body):
-    """VALUE with method `name` replaced by new_body (a whole def, written at column 0)."""
-    start = VALUE.index(f"    def {name}(")
-    end = VALUE.find("\n    def ", start + 1)
-    end = len(VALUE) if end < 0 else end + 1
-    return VALUE[:start] + indent(new_body, 4) + "\n" + VALUE[end:]
+def value_method(name, new_body, value=VALUE):
+    """`value` (VALUE unless given) with method `name` replaced by new_body (a whole def, written at column 0)."""
+    start = value.index(f"    def {name}(")
+    end = value.find("\n    def ", start + 1)
+    end = len(value) if end < 0 else end + 1
+    return value[:start] + indent(new_body, 4) + "\n" + value[end:]
 
 
 MISTAKES = [
@@ -183,7 +191,7 @@ MISTAKES = [
                 x[idx] += h
                 grad[idx] = (fp - fm) / (2 * h)
             return grad
-    """),
+    """, cells=("test_numerical_gradient_edges",)),
     Mistake("numerical_gradient", "never puts the old value back", """
         def numerical_gradient(f, x, h=1e-5):
             grad = np.zeros(x.shape)
@@ -205,7 +213,7 @@ MISTAKES = [
                 xm[idx] -= h
                 grad[idx] = (f(xp) - f(xm)) / (2 * h)
             return grad
-    """),
+    """, cells=("test_numerical_gradient_edges",)),
     Mistake("numerical_gradient", "loops over range(len(x)): nudges whole rows of a matrix", """
         def numerical_gradient(f, x, h=1e-5):
             grad = np.zeros(x.shape)
@@ -326,7 +334,8 @@ MISTAKES = [
                     other.grad = self.data * out.grad
         """))),
     Mistake("Value", "topological order not reversed: inputs first", value_with(
-        ("            for v in reversed(order):", "            for v in order:"))),
+        ("            for v in reversed(order):", "            for v in order:")),
+        cells=("test_Value_graphs", "test_Value")),
     Mistake("Value", "no topological sort: recursion down from the output", value_method("backward", """
         def backward(self):
             self.grad = 1.0
@@ -335,7 +344,7 @@ MISTAKES = [
                 for child in v._prev:
                     send(child)
             send(self)
-    """)),
+    """), cells=("test_Value_graphs", "test_Value")),
     Mistake("Value", "breadth-first order from the output instead of topological", value_method("backward", """
         def backward(self):
             self.grad = 1.0
@@ -347,9 +356,10 @@ MISTAKES = [
                     if id(child) not in seen:
                         seen.add(id(child))
                         queue.append(child)
-    """)),
+    """), cells=("test_Value_graphs", "test_Value")),
     Mistake("Value", "forgets to start with grad = 1 at the output", value_with(
-        ("            self.grad = 1.0\n            for v in reversed(order):", "            for v in reversed(order):"))),
+        ("            self.grad = 1.0\n            for v in reversed(order):", "            for v in reversed(order):")),
+        cells=("test_Value_graphs", "test_Value_operations", "test_Value")),
     Mistake("Value", "__rmul__ missing: 2 * x fails", value_with(
         ("""
             def __rmul__(self, other):
@@ -400,18 +410,68 @@ MISTAKES = [
             out._backward = _backward
             return out
     """)),
-    Mistake("Value", "topological sort without a visited set: shared nodes run twice", value_method("backward", """
-        def backward(self):
-            order = []
+    Mistake("Value", "topological sort without a visited set: shared nodes listed twice", value_method("topological_order", """
+        def topological_order(self):
+            order, todo = [], [(self, False)]
+            while todo:
+                v, done = todo.pop()
+                if done:
+                    order.append(v)
+                else:
+                    todo.append((v, True))
+                    todo.extend((child, False) for child in v._prev)
+            return order
+    """), cells=("test_Value_topo", "test_Value_graphs", "test_Value")),
+    Mistake("Value", "recursive topological order: a chain of 5,000 exceeds the recursion limit", value_method(
+        "topological_order", """
+        def topological_order(self):
+            order, seen = [], set()
             def visit(v):
-                for child in v._prev:
-                    visit(child)
-                order.append(v)
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    for child in v._prev:
+                        visit(child)
+                    order.append(v)
             visit(self)
-            self.grad = 1.0
-            for v in reversed(order):
-                v._backward()
-    """)),
+            return order
+    """), cells=("test_Value_topo", "test_Value_graphs")),
+    Mistake("Value", "topological order with each value before its children (pre-order)", value_method(
+        "topological_order", """
+        def topological_order(self):
+            order, seen, todo = [], set(), [self]
+            while todo:
+                v = todo.pop()
+                if id(v) not in seen:
+                    seen.add(id(v))
+                    order.append(v)
+                    todo.extend(v._prev)
+            return order
+    """), cells=("test_Value_topo", "test_Value_graphs", "test_Value_operations", "test_Value")),
+    Mistake("Value", "topological order leaves out the value itself", value_with(
+        ("""
+                if child is None:
+                    todo.pop()
+                    order.append(v)
+        """, """
+                if child is None:
+                    todo.pop()
+                    if v is not self:
+                        order.append(v)
+        """)), cells=("test_Value_topo", "test_Value_graphs", "test_Value_operations", "test_Value")),
+]
+
+# The checkpoint cells each Value mistake above must fail, where the entry does not say: a slip in
+# part 1 (multiplication) fails checkpoint 1 and a slip in part 4 (the other operations) fails
+# checkpoint 4, as well as the whole-expression cell.
+_CHECKPOINTS = {
+    "gradients overwritten (=) instead of accumulated (+=)": ("test_Value_mul", "test_Value_graphs", "test_Value"),
+    "multiplication sends each input its own value": ("test_Value_mul", "test_Value_graphs", "test_Value"),
+    "addition changes self in place and returns it": ("test_Value_topo", "test_Value_graphs", "test_Value"),
+}
+MISTAKES = [
+    m if m.function != "Value" or m.cells
+    else dataclasses.replace(m, cells=_CHECKPOINTS.get(m.why, ("test_Value_operations", "test_Value")))
+    for m in MISTAKES
 ]
 
 CORRECT = [
@@ -461,33 +521,45 @@ CORRECT = [
             dL_dz = dL_da * da_dz
             return loss, dL_dz * np.array(x, dtype=float), dL_dz
     """),
-    Correct("Value", "the catalogue's own class (id-based visited set, wrap helper)", VALUE),
+    Correct("Value", "the catalogue's own class (id-based visited set, iterators on a stack, wrap helper)", VALUE),
     Correct("Value", "micrograd style: set of children, data kept as given, iterative topological sort",
-            value_with(
+            value_method("topological_order", """
+        def topological_order(self):
+            order, seen, stack = [], set(), [(self, False)]
+            while stack:
+                v, done = stack.pop()
+                if done:
+                    order.append(v)
+                elif v not in seen:
+                    seen.add(v)
+                    stack.append((v, True))
+                    stack.extend((c, False) for c in v._prev if c not in seen)
+            return order
+    """, value=value_with(
                 ("            self.data = float(data)", "            self.data = data"),
-                ("            self._prev = tuple(_children)", "            self._prev = set(_children)"),
-                ("""
-                def backward(self):
-                    order, seen = [], set()
-                    def visit(v):
-                        if id(v) not in seen:
-                            seen.add(id(v))
-                            for child in v._prev:
-                                visit(child)
-                            order.append(v)
-                    visit(self)
-                """, """
-                def backward(self):
-                    order, seen, stack = [], set(), [(self, False)]
-                    while stack:
-                        v, done = stack.pop()
-                        if done:
-                            order.append(v)
-                        elif v not in seen:
-                            seen.add(v)
-                            stack.append((v, True))
-                            stack.extend((c, False) for c in v._prev if c not in seen)
-                """))),
+                ("            self._prev = tuple(_children)", "            self._prev = set(_children)")))),
+    Correct("Value", "Kahn's algorithm: count each value's users, place a value once all of them are placed",
+            value_method("topological_order", """
+        def topological_order(self):
+            users, found, todo = {id(self): 0}, [self], [self]
+            while todo:
+                v = todo.pop()
+                for child in v._prev:
+                    if id(child) not in users:
+                        users[id(child)] = 0
+                        found.append(child)
+                        todo.append(child)
+                    users[id(child)] += 1
+            ready, backwards = [self], []
+            while ready:
+                v = ready.pop()
+                backwards.append(v)
+                for child in v._prev:
+                    users[id(child)] -= 1
+                    if users[id(child)] == 0:
+                        ready.append(child)
+            return backwards[::-1]
+    """)),
     Correct("Value", "subtraction, division and negation with their own backward rules", value_with(
         ("""
             def __neg__(self):

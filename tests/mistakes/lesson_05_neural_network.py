@@ -1,9 +1,27 @@
 """Lesson 05: mistakes students make with layers, caches and initialisation, and right answers
 written in other styles."""
 
-from . import Correct, Mistake
+from . import Correct, Mistake, variant
 
 LESSON = "05-neural-network"
+
+# A correct training loop; the fit mistakes below change one thing in it.
+FIT = """
+def fit(params, X, y, steps, lr, batch_size=32, X_test=None, y_test=None, seed=0):
+    rng = np.random.default_rng(seed)
+    cost = lambda X_, y_: logistic_loss(mlp_forward(X_, params)[0], y_)[0]
+    train_costs = [cost(X, y)]
+    test_costs = [cost(X_test, y_test)] if X_test is not None else []
+    for _ in range(steps):
+        batch = rng.choice(len(X), size=min(batch_size, len(X)), replace=False)
+        out, caches = mlp_forward(X[batch], params)
+        _, dout = logistic_loss(out, y[batch])
+        params = sgd_step(params, mlp_backward(dout, caches), lr)
+        train_costs.append(cost(X, y))
+        if X_test is not None:
+            test_costs.append(cost(X_test, y_test))
+    return params, train_costs, test_costs
+"""
 
 MISTAKES = [
     # init_params
@@ -30,7 +48,7 @@ MISTAKES = [
             np.random.seed(seed)
             return [(np.random.randn(a, b) * np.sqrt(2 / a), np.zeros(b))
                     for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
-    """),
+    """, cells=("test_init_params_edges",)),
     Mistake("init_params", "a fresh generator for every layer: equal-shaped layers get equal weights", """
         def init_params(layer_sizes, seed=0):
             params = []
@@ -38,7 +56,7 @@ MISTAKES = [
                 rng = np.random.default_rng(seed)
                 params.append((rng.standard_normal((a, b)) * np.sqrt(2 / a), np.zeros(b)))
             return params
-    """),
+    """, cells=("test_init_params_edges",)),
     Mistake("init_params", "W stored as (fan_out, fan_in)", """
         def init_params(layer_sizes, seed=0):
             rng = np.random.default_rng(seed)
@@ -314,6 +332,29 @@ MISTAKES = [
                 new.append((W - lr * dW, b))
             return new
     """),
+    # fit
+    Mistake("fit", "records the cost after each step only, not before the first", variant(FIT,
+        ("    train_costs = [cost(X, y)]\n    test_costs = [cost(X_test, y_test)] if X_test is not None else []",
+         "    train_costs, test_costs = [], []"))),
+    Mistake("fit", "a new generator inside the loop: the same batch every step", variant(FIT,
+        ("    for _ in range(steps):\n", "    for _ in range(steps):\n        rng = np.random.default_rng(seed)\n"))),
+    Mistake("fit", "records the cost of the batch instead of the whole training set", variant(FIT,
+        ("        _, dout = logistic_loss(out, y[batch])", "        batch_cost, dout = logistic_loss(out, y[batch])"),
+        ("        train_costs.append(cost(X, y))", "        train_costs.append(batch_cost)"))),
+    Mistake("fit", "forgets to keep the new parameters", variant(FIT,
+        ("        params = sgd_step(params, mlp_backward(dout, caches), lr)", "        sgd_step(params, mlp_backward(dout, caches), lr)"))),
+    Mistake("fit", "draws the batch with replacement: repeated examples", variant(FIT,
+        ("replace=False)", "replace=True)"))),
+    Mistake("fit", "the global np.random instead of the seed", variant(FIT,
+        ("        batch = rng.choice(", "        batch = np.random.choice("))),
+    Mistake("fit", "the test cost measured with the parameters before the step", variant(FIT,
+        ("""        params = sgd_step(params, mlp_backward(dout, caches), lr)
+        train_costs.append(cost(X, y))
+        if X_test is not None:
+            test_costs.append(cost(X_test, y_test))""", """        if X_test is not None:
+            test_costs.append(cost(X_test, y_test))
+        params = sgd_step(params, mlp_backward(dout, caches), lr)
+        train_costs.append(cost(X, y))"""))),
 ]
 
 CORRECT = [
@@ -388,5 +429,26 @@ CORRECT = [
                 dW, db = grads[i]
                 new_params.append((np.subtract(W, lr * dW), np.subtract(b, lr * db)))
             return new_params
+    """),
+    Correct("fit", "a permutation's first k indices as the batch, the costs collected by a helper", """
+        def fit(params, X, y, steps, lr, batch_size=32, X_test=None, y_test=None, seed=0):
+            rng = np.random.default_rng(seed)
+            k = min(batch_size, len(X))
+
+            def costs_now(p):
+                train = logistic_loss(mlp_forward(X, p)[0], y)[0]
+                test = None if X_test is None else logistic_loss(mlp_forward(X_test, p)[0], y_test)[0]
+                return train, test
+
+            history = [costs_now(params)]
+            for step in range(steps):
+                idx = rng.permutation(len(X))[:k]
+                out, caches = mlp_forward(X[idx], params)
+                dout = logistic_loss(out, y[idx])[1]
+                params = sgd_step(params, mlp_backward(dout, caches), lr)
+                history.append(costs_now(params))
+            train_costs = [t for t, _ in history]
+            test_costs = [] if X_test is None else [u for _, u in history]
+            return params, train_costs, test_costs
     """),
 ]

@@ -335,7 +335,7 @@ MISTAKES = [
         """))),
     Mistake("Value", "topological order not reversed: inputs first", value_with(
         ("            for v in reversed(order):", "            for v in order:")),
-        cells=("test_Value_graphs", "test_Value")),
+        cells=("test_Value_graphs", "test_Value_operations", "test_Value")),
     Mistake("Value", "no topological sort: recursion down from the output", value_method("backward", """
         def backward(self):
             self.grad = 1.0
@@ -465,8 +465,10 @@ MISTAKES = [
 # checkpoint 4, as well as the whole-expression cell.
 _CHECKPOINTS = {
     "gradients overwritten (=) instead of accumulated (+=)": ("test_Value_mul", "test_Value_graphs", "test_Value"),
-    "multiplication sends each input its own value": ("test_Value_mul", "test_Value_graphs", "test_Value"),
-    "addition changes self in place and returns it": ("test_Value_topo", "test_Value_graphs", "test_Value"),
+    "multiplication sends each input its own value": ("test_Value_mul", "test_Value_graphs", "test_Value_operations",
+                                                      "test_Value"),
+    "addition changes self in place and returns it": ("test_Value_topo", "test_Value_graphs", "test_Value_operations",
+                                                      "test_Value"),
 }
 MISTAKES = [
     m if m.function != "Value" or m.cells

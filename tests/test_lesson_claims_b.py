@@ -138,6 +138,33 @@ def test_06_noise_shrinks_like_one_over_sqrt_batch():
         assert abs(r - np.sqrt(8)) < 0.4
 
 
+def test_06_noisy_floor_numbers_of_question_2():
+    """The reference answer's floors (mean loss above the minimum over the 10th epoch): about 1e-1,
+    2e-2 and 4e-3 for batches 1, 4 and 16 at lr 0.1; 2e-3 and 1e-2 for lr 0.05 and 0.2 at batch 16."""
+    rng = np.random.default_rng(6)                                  # the lesson's line problem
+    x = rng.normal(1.0, 1.0, size=1000)
+    y = 2.0 * x - 1.0 + rng.normal(0.0, 1.0, size=1000)
+    best = np.linalg.lstsq(np.column_stack([x, np.ones(1000)]), y, rcond=None)[0]
+
+    def loss(theta):
+        return 0.5 * np.mean((x * theta[0] + theta[1] - y) ** 2)
+
+    def floor(batch, lr, epochs=10):
+        order_rng, theta, last = np.random.default_rng(0), np.array([-1.5, 3.0]), []
+        for epoch in range(epochs):
+            order = order_rng.permutation(1000)
+            for start in range(0, 1000, batch):
+                b = order[start:start + batch]
+                r = x[b] * theta[0] + theta[1] - y[b]
+                theta = theta - lr * np.array([np.mean(r * x[b]), np.mean(r)])
+                if epoch == epochs - 1:
+                    last.append(loss(theta) - loss(best))
+        return np.mean(last)
+
+    for batch, lr, stated in ((1, 0.1, 1e-1), (4, 0.1, 2e-2), (16, 0.1, 4e-3), (16, 0.05, 2e-3), (16, 0.2, 1e-2)):
+        assert stated / 1.6 < floor(batch, lr) < stated * 1.6, (batch, lr)
+
+
 def test_06_cosine_settles_lower_than_constant():
     constant, cosine = numbers_after(printed("06-minibatch-sgd"), "over the last quarter:")
     assert cosine < constant / 3

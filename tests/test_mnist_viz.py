@@ -102,11 +102,16 @@ def test_plain_call_draws_the_same_figure_as_the_widget(digits):
     X, y = digits
     X = with_mistakes(X)
     explorer = mnist_viz.digit_explorer(block_proba, X, y, kind="correct", rank=2, noise=0.3)
-    fig = mnist_viz.show_digit_probabilities(block_proba, X, y, kind="correct", rank=2, noise=0.3)
+    fig = explorer.figure_for()
     assert [ax.get_title() for ax in fig.axes] == [ax.get_title() for ax in explorer.figure.axes]
     for ax in fig.axes:
         assert ax.get_title()
     assert fig.axes[1].get_xlabel() and fig.axes[1].get_ylabel()
+    other = explorer.figure_for(kind="mistakes", rank=0)
+    assert "wrong" in other.axes[1].get_title() and explorer.controls["kind"].value == "correct", \
+        "a plain call draws other settings without moving the controls"
+    with pytest.raises(TypeError, match="no control named colour"):
+        explorer.figure_for(colour="red")
 
 
 def test_explorer_reports_unfinished_code(digits):

@@ -6,9 +6,9 @@ digit, with optional pixel noise, beside the ten probabilities the network gives
 Digits are taken in order of the network's confidence: the most confident mistakes
 first, or the most confident correct answers first.
 
-`draw_digit_probabilities` draws the figure on any matplotlib figure, so the same
-picture comes from a plain function call (`show_digit_probabilities`) when widgets
-are not available; `digit_explorer` puts sliders on it.
+`draw_digit_probabilities` draws the figure on any matplotlib figure; `digit_explorer`
+puts sliders on it, and its `figure_for(...)` gives the same picture from a plain call
+when widgets are not available.
 """
 
 import ipywidgets as widgets
@@ -83,15 +83,6 @@ def draw_digit_probabilities(fig, predict_proba, X, y, *, kind="mistakes", rank=
                       f"p(label) = {probs[label]:.2f}")
     fig.subplots_adjust(left=0.04, right=0.98, bottom=0.17, top=0.85, wspace=0.25)
     return probs, index
-
-
-def show_digit_probabilities(predict_proba, X, y, *, kind="mistakes", rank=0, noise=0.0, seed=0):
-    """The explorer's figure from a plain call, without widgets: returns the matplotlib figure."""
-    import matplotlib.pyplot as plt
-
-    fig = plt.figure(figsize=(9.0, 3.6))
-    draw_digit_probabilities(fig, predict_proba, X, y, kind=kind, rank=rank, noise=noise, seed=seed)
-    return fig
 
 
 def digit_explorer(predict_proba, X, y, *, kind="mistakes", rank=0, noise=0.0, max_rank=50, seed=0):

@@ -43,7 +43,8 @@ def test_catalogue_covers_every_graded_function(tried_catalogue):
 
 def test_reference_passes_every_test(tried_catalogue):
     lesson, planner, _, reference, _ = tried_catalogue
-    assert set(reference) >= {f"test_{f}" for f in planner.test_code}, f"{lesson}: tests not run: {reference}"
+    assert set(reference) >= {t for f in planner.test_code for t in planner.tests_of[f]}, \
+        f"{lesson}: tests not run: {reference}"
     assert not trial.failing(reference), f"{lesson}: the reference solution fails: {reference}"
 
 
@@ -54,13 +55,13 @@ def test_every_mistake_loses_points_on_its_own_test(tried_catalogue):
         if is_correct(batch):
             continue
         for function, answer in batch.items():
-            if failed[f"test_{function}"] is None:
-                escaped.append(f"{function}: {answer.why}")
+            if failed[answer.test_cell] is None:
+                escaped.append(f"{function}: {answer.why} (passes {answer.test_cell})")
         # Tests that cannot reach any mistake in this submission must be untouched.
         for function in planner.clean_tests(batch):
-            if failed[f"test_{function}"] is not None:
-                interfered.append(f"test_{function} failed ({failed[f'test_{function}']}) next to "
-                                  f"{[a.why for a in batch.values()]}")
+            for test in planner.tests_of[function]:
+                if failed[test] is not None:
+                    interfered.append(f"{test} failed ({failed[test]}) next to {[a.why for a in batch.values()]}")
     assert not escaped, f"{lesson}: the hidden tests let these mistakes through: {escaped}"
     assert not interfered, f"{lesson}: tests depend on more than the code they test: {interfered}"
 

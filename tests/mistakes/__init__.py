@@ -18,14 +18,23 @@ class Answer:
     function: str  # grade_id of the answer cell it replaces (the function's name)
     why: str  # what the student did, in a few words
     code: str  # the whole cell
+    # For a mistake: which of the function's test cells must lose points. A function's tests may be
+    # split into a core cell, test_<function> (cell ""), and an edge-case cell, test_<function>_edge
+    # (cell "edge"), so that an answer right in substance but wrong at an edge keeps most points.
+    cell: str = ""
 
     @property
     def source(self):
         return textwrap.dedent(self.code).strip() + "\n"
 
+    @property
+    def test_cell(self):
+        """The grade id of the test cell this mistake must lose points on."""
+        return f"test_{self.function}" + (f"_{self.cell}" if self.cell else "")
+
 
 class Mistake(Answer):
-    """A wrong answer: the test cell test_<function> must lose points."""
+    """A wrong answer: its test cell (test_<function>, or the one `cell` names) must lose points."""
 
 
 class Correct(Answer):

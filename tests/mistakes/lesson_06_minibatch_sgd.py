@@ -53,7 +53,7 @@ MISTAKES = [
                 rng.shuffle(y)
             for start in range(0, len(X), batch_size):
                 yield X[start:start + batch_size], y[start:start + batch_size]
-    """),
+    """, cell="edge"),
     Mistake("iterate_minibatches", "uses numpy's global random state instead of rng", """
         def iterate_minibatches(X, y, batch_size, shuffle=True, rng=None):
             order = np.random.permutation(len(X)) if shuffle else np.arange(len(X))
@@ -176,7 +176,7 @@ MISTAKES = [
             m_hat = m / (1 - beta1 ** t)
             v_hat = v / (1 - beta2 ** t)
             return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-    """),
+    """, cell="edge"),
     Mistake("adam_update", "forgets the (1 - beta1) factor on the gradient", """
         def adam_update(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
             m = beta1 * m + dw

@@ -39,10 +39,18 @@ class Planner:
         self.reference = dict(reference)  # {function: reference code}
         self.functions = set(self.reference)
         cells = notebooks.cells_by_grade_id(source_nb)
-        self.test_code = {f: cells[f"test_{f}"].source for f in self.functions if f"test_{f}" in cells}
+        # {function: its test cells}: test_<function> and test_<function>_<part> (an edge-case cell),
+        # each cell given to the longest function name it fits (test_relu_grad is relu_grad's).
+        self.tests_of = {f: [] for f in self.functions}
+        for gid, cell in cells.items():
+            owners = [f for f in self.functions if gid == f"test_{f}" or gid.startswith(f"test_{f}_")]
+            if owners and notebooks.is_autograded_test(cell):
+                self.tests_of[max(owners, key=len)].append(gid)
+        self.test_code = {f: "\n".join(cells[gid].source for gid in self.tests_of[f])
+                          for f in self.functions if f"test_{f}" in cells}
 
     def test_reaches(self, function, code_of):
-        """Answer functions test_<function> can execute, given each function's code."""
+        """Answer functions the tests of <function> (all its test cells) can execute, given each function's code."""
         return reach(names_used(self.test_code[function]) | {function}, code_of, self.functions)
 
     def fits(self, batch, entry):
@@ -70,7 +78,8 @@ class Planner:
         return batches
 
     def clean_tests(self, batch):
-        """Tests that must keep full marks in a batch: those that reach no mistaken function."""
+        """Functions whose tests (every cell of them) must keep full marks in a batch: those that
+        reach no mistaken function."""
         code_of = {**self.reference, **{f: a.source for f, a in batch.items()}}
         wrong = {f for f, a in batch.items() if not isinstance(a, Correct)}
         return [f for f in self.test_code if not (self.test_reaches(f, code_of) & wrong)]

@@ -107,7 +107,7 @@ MISTAKES = [
             v += dw
             w -= lr * v
             return w, v
-    """),
+    """, cell="edge"),
     Mistake("momentum_update", "climbs: wrong sign of the step", """
         def momentum_update(w, dw, v, lr, beta=0.9):
             v = beta * v + dw
@@ -210,7 +210,7 @@ MISTAKES = [
     Mistake("cosine_lr", "no clamp: the cosine rises again after total_steps", """
         def cosine_lr(step, total_steps, lr_max, lr_min=0.0):
             return lr_min + 0.5 * (lr_max - lr_min) * (1 + np.cos(np.pi * np.asarray(step) / total_steps))
-    """),
+    """, cell="edge"),
     Mistake("cosine_lr", "divides by total_steps - 1", """
         def cosine_lr(step, total_steps, lr_max, lr_min=0.0):
             step = np.minimum(step, total_steps - 1)
@@ -232,7 +232,7 @@ MISTAKES = [
         def cosine_lr(step, total_steps, lr_max, lr_min=0.0):
             step = min(step, total_steps)
             return lr_min + 0.5 * (lr_max - lr_min) * (1 + math.cos(math.pi * step / total_steps))
-    """),
+    """, cell="edge"),
     Mistake("cosine_lr", "integer division freezes the progress", """
         def cosine_lr(step, total_steps, lr_max, lr_min=0.0):
             progress = np.minimum(step, total_steps) // total_steps

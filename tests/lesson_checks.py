@@ -2,6 +2,7 @@
 
 import ast
 import functools
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ import nbformat
 from nbclient import NotebookClient
 
 from dlcourse import headless, notebooks
+from dlcourse.parallel import SINGLE_THREAD
 from dlcourse.paths import SOLUTIONS_DIR, lesson_ids, lesson_notebook
 
 from .figures import recorded, with_hook
@@ -31,7 +33,9 @@ def execute(nb, cwd, timeout=120):
                                 kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": str(cwd)}})
         headless.detach_output_widgets(client)
-        client.execute()
+        # One thread per numerical library, as grading runs lessons (dlcourse.parallel): on a
+        # busy machine a multi-threaded BLAS spends most of its time waiting for cores.
+        client.execute(env={**os.environ, **SINGLE_THREAD})
     errors = [(i, out.ename, out.evalue) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
               for out in cell.get("outputs", []) if out.output_type == "error"]
     return nb, errors, time.perf_counter() - start
@@ -42,6 +46,7 @@ class SolutionRun:
     errors: list  # [(cell index in the lesson, error name, message)]
     seconds: float
     figures: list  # every figure the run rendered, as tests/figures.py describes it
+    printed: str = ""  # everything the cells printed (streams), in order: for tests of what the text claims
 
 
 @functools.lru_cache(maxsize=None)
@@ -50,7 +55,9 @@ def run_solution(lesson):
     figure recorder around it (tests/figures.py); shared by the lesson and figure tests."""
     executed, errors, seconds = execute(with_hook(source_notebook(lesson)), cwd=SOLUTIONS_DIR / lesson)
     errors = [(i - 1, name, message) for i, name, message in errors]  # the recorder is cell 0
-    return SolutionRun(errors, seconds, recorded(executed))
+    printed = "".join(out.get("text", "") for cell in executed.cells if cell.cell_type == "code"
+                      for out in cell.get("outputs", []) if out.output_type == "stream")
+    return SolutionRun(errors, seconds, recorded(executed), printed)
 
 
 def source_notebook(lesson):

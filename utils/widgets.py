@@ -89,6 +89,19 @@ class LivePlot:
             clear_output(wait=True)
             display(shown)
 
+    def figure_for(self, **values):
+        """The same figure from a plain call, for when no widget front end is at hand: drawn on a
+        new pyplot figure with the controls' current values, changed by `values`
+        (`explorer.figure_for(noise=0.3)`). The controls themselves do not move."""
+        import matplotlib.pyplot as plt
+
+        unknown = sorted(set(values) - set(self.controls))
+        if unknown:
+            raise TypeError(f"no control named {', '.join(unknown)} (the controls: {', '.join(self.controls)})")
+        fig = plt.figure(figsize=tuple(self.figure.get_size_inches()), dpi=self.figure.dpi)
+        self.draw(fig, **{**self.values(), **values})
+        return fig
+
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
 

@@ -53,7 +53,7 @@ MISTAKES = [
                 rng.shuffle(y)
             for start in range(0, len(X), batch_size):
                 yield X[start:start + batch_size], y[start:start + batch_size]
-    """),
+    """, cells=("test_iterate_minibatches_edge",)),
     Mistake("iterate_minibatches", "uses numpy's global random state instead of rng", """
         def iterate_minibatches(X, y, batch_size, shuffle=True, rng=None):
             order = np.random.permutation(len(X)) if shuffle else np.arange(len(X))
@@ -107,7 +107,7 @@ MISTAKES = [
             v += dw
             w -= lr * v
             return w, v
-    """),
+    """, cells=("test_momentum_update_edge",)),
     Mistake("momentum_update", "climbs: wrong sign of the step", """
         def momentum_update(w, dw, v, lr, beta=0.9):
             v = beta * v + dw
@@ -176,7 +176,7 @@ MISTAKES = [
             m_hat = m / (1 - beta1 ** t)
             v_hat = v / (1 - beta2 ** t)
             return w - lr * m_hat / (np.sqrt(v_hat) + eps), m, v
-    """),
+    """, cells=("test_adam_update_edge",)),
     Mistake("adam_update", "forgets the (1 - beta1) factor on the gradient", """
         def adam_update(w, dw, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
             m = beta1 * m + dw
@@ -210,7 +210,7 @@ MISTAKES = [
     Mistake("cosine_lr", "no clamp: the cosine rises again after total_steps", """
         def cosine_lr(step, total_steps, lr_max, lr_min=0.0):
             return lr_min + 0.5 * (lr_max - lr_min) * (1 + np.cos(np.pi * np.asarray(step) / total_steps))
-    """),
+    """, cells=("test_cosine_lr_edge",)),
     Mistake("cosine_lr", "divides by total_steps - 1", """
         def cosine_lr(step, total_steps, lr_max, lr_min=0.0):
             step = np.minimum(step, total_steps - 1)
@@ -232,7 +232,7 @@ MISTAKES = [
         def cosine_lr(step, total_steps, lr_max, lr_min=0.0):
             step = min(step, total_steps)
             return lr_min + 0.5 * (lr_max - lr_min) * (1 + math.cos(math.pi * step / total_steps))
-    """),
+    """, cells=("test_cosine_lr_edge",)),
     Mistake("cosine_lr", "integer division freezes the progress", """
         def cosine_lr(step, total_steps, lr_max, lr_min=0.0):
             progress = np.minimum(step, total_steps) // total_steps

@@ -57,7 +57,7 @@ MISTAKES = [
             Z -= Z.max(axis=1, keepdims=True)
             E = np.exp(Z)
             return E / E.sum(axis=1, keepdims=True)
-    """),
+    """, cells=("test_softmax_edge",)),
     Mistake("softmax", "subtracts the row mean instead of the maximum", """
         def softmax(Z):
             E = np.exp(Z - Z.mean(axis=1, keepdims=True))
@@ -94,7 +94,7 @@ MISTAKES = [
         def cross_entropy(probs, y, eps=1e-12):
             np.clip(probs, eps, 1.0, out=probs)
             return float(-np.mean(np.log(probs[np.arange(len(y)), y])))
-    """),
+    """, cells=("test_cross_entropy_edge",)),
     Mistake("cross_entropy", "probs[:, y] picks a whole column per label", """
         def cross_entropy(probs, y, eps=1e-12):
             return float(-np.mean(np.log(np.maximum(probs[:, y], eps))))
@@ -102,7 +102,7 @@ MISTAKES = [
     Mistake("cross_entropy", "hard-codes eps", """
         def cross_entropy(probs, y, eps=1e-12):
             return float(-np.mean(np.log(np.maximum(probs[np.arange(len(y)), y], 1e-12))))
-    """),
+    """, cells=("test_cross_entropy_edge",)),
     # softmax_cross_entropy_backward
     Mistake("softmax_cross_entropy_backward", "forgets to divide by n", """
         def softmax_cross_entropy_backward(Z, y):

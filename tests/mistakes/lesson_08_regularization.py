@@ -45,7 +45,7 @@ MISTAKES = [
             np.random.default_rng(seed).shuffle(y)
             n_val = int(round(val_fraction * len(X)))
             return X[n_val:].copy(), X[:n_val].copy(), y[n_val:].copy(), y[:n_val].copy()
-    """),
+    """, cells=("test_train_val_split_edge",)),
     Mistake("train_val_split", "ignores the seed", """
         def train_val_split(X, y, val_fraction=0.2, seed=0):
             order = np.random.default_rng(0).permutation(len(X))
@@ -147,7 +147,7 @@ MISTAKES = [
                 return A, np.ones_like(A)
             mask = (np.random.random(A.shape) >= p) / (1 - p)
             return A * mask, mask
-    """),
+    """, cells=("test_dropout_forward_edge",)),
     Mistake("dropout_forward", "drops units in place", """
         def dropout_forward(A, p, rng, training=True):
             if not training:

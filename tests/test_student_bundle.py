@@ -47,11 +47,13 @@ TRIVIAL = re.compile(r"""^(?:
 )$""", re.X)
 # Generic one-line idioms that a solution or hidden test shares with the course's helpers, and
 # which give nothing away: converting an argument to a float array, silencing numpy's overflow
-# warnings, PyTorch's evaluation mode and batch loop. Each is allowed by its exact text only.
+# warnings, PyTorch's evaluation mode and batch loop, a loop over a work list or a graph's
+# nodes, an optional argument's test. Each is allowed by its exact text only (and
+# tests/test_no_free_answers.py proves that no helper holding one does an exercise's job).
 GENERIC = {
     "X = np.asarray(X, dtype=float)", "y = np.asarray(y, dtype=float)", "z = np.asarray(z, dtype=float)",
     "costs = np.asarray(costs, dtype=float)", 'with np.errstate(all="ignore"):', "model.eval()",
-    "for X, y in loader:",
+    "for X, y in loader:", "while stack:", "for v in order:", "if X_test is not None:",
 }
 
 

@@ -17,9 +17,9 @@ from .mistakes.plan import is_correct, pack_catalogue, sources
 CATALOGUES = catalogues()
 # Graded by the real pipeline too: for every lesson the fullest correct submission (the reference
 # answers with as many correct variants as fit), which must agree with the trial and raise no flag
-# at all; for the first numpy lesson, the longest numpy network and the PyTorch lesson also the
+# at all; for the first numpy lesson, the longest numpy network and the PyTorch lessons also the
 # fullest mistake submission. `python benchmarks/catalogue_in_nbgrader.py` grades every entry.
-MISTAKES_GRADED_BY_NBGRADER = ("01-perceptron", "05-neural-network", "09-pytorch-mnist")
+MISTAKES_GRADED_BY_NBGRADER = ("01-perceptron", "05-neural-network", "09-pytorch-mnist", "10-cnn-mnist")
 
 
 @pytest.fixture(scope="module", params=sorted(CATALOGUES))
@@ -43,25 +43,30 @@ def test_catalogue_covers_every_graded_function(tried_catalogue):
 
 def test_reference_passes_every_test(tried_catalogue):
     lesson, planner, _, reference, _ = tried_catalogue
-    assert set(reference) >= {f"test_{f}" for f in planner.test_code}, f"{lesson}: tests not run: {reference}"
+    assert set(reference) >= set(planner.test_code), f"{lesson}: tests not run: {reference}"
     assert not trial.failing(reference), f"{lesson}: the reference solution fails: {reference}"
 
 
 def test_every_mistake_loses_points_on_its_own_test(tried_catalogue):
     lesson, planner, batches, _, outcomes = tried_catalogue
-    escaped, interfered = [], []
+    escaped, overcharged, interfered = [], [], []
     for batch, failed in zip(batches, outcomes):
         if is_correct(batch):
             continue
         for function, answer in batch.items():
-            if failed[f"test_{function}"] is None:
-                escaped.append(f"{function}: {answer.why}")
+            for cell in answer.failing_cells:
+                if failed[cell] is None:
+                    escaped.append(f"{cell}: {answer.why}")
+            # Partial credit: the function's other test cells keep their points.
+            for cell in set(planner.tests_of(function)) - set(answer.failing_cells):
+                if failed[cell] is not None:
+                    overcharged.append(f"{cell} failed ({failed[cell]}) for {function}: {answer.why}")
         # Tests that cannot reach any mistake in this submission must be untouched.
-        for function in planner.clean_tests(batch):
-            if failed[f"test_{function}"] is not None:
-                interfered.append(f"test_{function} failed ({failed[f'test_{function}']}) next to "
-                                  f"{[a.why for a in batch.values()]}")
+        for test in planner.clean_tests(batch):
+            if failed[test] is not None:
+                interfered.append(f"{test} failed ({failed[test]}) next to {[a.why for a in batch.values()]}")
     assert not escaped, f"{lesson}: the hidden tests let these mistakes through: {escaped}"
+    assert not overcharged, f"{lesson}: mistakes failed test cells they do not name: {overcharged}"
     assert not interfered, f"{lesson}: tests depend on more than the code they test: {interfered}"
 
 

@@ -5,6 +5,11 @@ One module per lesson, named after it (lesson_01_perceptron.py for
 answer cell of an otherwise perfect submission. The grading pipeline must
 take points off the entry's own test cell for every mistake and give full
 marks for every correct variant (tests/test_mistake_catalogue.py).
+
+A function may have more than one test cell (partial credit): `test_<f>` for the
+core behaviour and `test_<f>_<something>` (e.g. `test_<f>_edge`) for edge cases.
+A mistake then names the cells it must fail (`fails`); by default the core cell
+`test_<f>`. It must fail exactly those of f's own test cells and pass the others.
 """
 
 import importlib
@@ -18,6 +23,14 @@ class Answer:
     function: str  # grade_id of the answer cell it replaces (the function's name)
     why: str  # what the student did, in a few words
     code: str  # the whole cell
+    fails: tuple = ()  # for a mistake: the test cells of `function` it must fail (default: test_<function>)
+
+    @property
+    def failing_cells(self):
+        """The grade ids of the function's test cells this answer must fail (none for a correct one)."""
+        if isinstance(self, Correct):
+            return ()
+        return tuple(self.fails) or (f"test_{self.function}",)
 
     @property
     def source(self):

@@ -39,11 +39,23 @@ class Planner:
         self.reference = dict(reference)  # {function: reference code}
         self.functions = set(self.reference)
         cells = notebooks.cells_by_grade_id(source_nb)
-        self.test_code = {f: cells[f"test_{f}"].source for f in self.functions if f"test_{f}" in cells}
+        # {test cell grade id: source}: test_<f> and test_<f>_<anything> (partial credit) for each f
+        self.test_code, self.owner = {}, {}
+        for gid, cell in cells.items():
+            if not notebooks.is_autograded_test(cell):
+                continue
+            owners = [f for f in self.functions if gid == f"test_{f}" or gid.startswith(f"test_{f}_")]
+            if owners:
+                self.owner[gid] = max(owners, key=len)  # test_f_edge belongs to f, not to a shorter prefix
+                self.test_code[gid] = cell.source
 
-    def test_reaches(self, function, code_of):
-        """Answer functions test_<function> can execute, given each function's code."""
-        return reach(names_used(self.test_code[function]) | {function}, code_of, self.functions)
+    def tests_of(self, function):
+        """The grade ids of `function`'s own test cells."""
+        return [t for t, f in self.owner.items() if f == function]
+
+    def test_reaches(self, test, code_of):
+        """Answer functions the test cell `test` can execute, given each function's code."""
+        return reach(names_used(self.test_code[test]) | {self.owner[test]}, code_of, self.functions)
 
     def fits(self, batch, entry):
         """Can `entry` join `batch` ({function: Answer}) without blurring who lost which point?"""
@@ -54,7 +66,7 @@ class Planner:
         if isinstance(entry, Correct):
             return True  # every test must pass anyway: nothing to attribute
         wrong = {f for f, a in trial.items() if not isinstance(a, Correct)}
-        return all(not (self.test_reaches(f, code_of) & (wrong - {f})) for f in wrong)
+        return all(not (self.test_reaches(t, code_of) & (wrong - {f})) for f in wrong for t in self.tests_of(f))
 
     def pack(self, entries):
         """Group entries into batches; mistakes and correct answers never share a batch."""
@@ -70,10 +82,10 @@ class Planner:
         return batches
 
     def clean_tests(self, batch):
-        """Tests that must keep full marks in a batch: those that reach no mistaken function."""
+        """Test cells (grade ids) that must keep full marks in a batch: those that reach no mistaken function."""
         code_of = {**self.reference, **{f: a.source for f, a in batch.items()}}
         wrong = {f for f, a in batch.items() if not isinstance(a, Correct)}
-        return [f for f in self.test_code if not (self.test_reaches(f, code_of) & wrong)]
+        return [t for t in self.test_code if not (self.test_reaches(t, code_of) & wrong)]
 
 
 

@@ -130,7 +130,7 @@ MISTAKES = [
         _CONV_OFFSETS, ("w_out = (w + 2 * padding - f) // stride + 1", "w_out = h_out")),
         cells("conv2d_forward", "edge")),
     Mistake("conv2d_forward", "an output buffer of X's type: integers truncate", variant(
-        _CONV_OFFSETS, ("X = np.asarray(X, dtype=float)\n", ""),
+        _CONV_OFFSETS, ("X = np.asarray(X, dtype=float)", "X = np.asarray(X)"),
         ("out = np.zeros((n, c_out, h_out, w_out))", "out = np.zeros((n, c_out, h_out, w_out), dtype=X.dtype)")),
         cells("conv2d_forward", "edge")),
 
@@ -202,7 +202,7 @@ MISTAKES = [
 
     # SmallCNN
     Mistake("SmallCNN", "one output instead of ten", variant(_CNN, ("nn.Linear(64, 10)", "nn.Linear(64, 1)")),
-            cells("SmallCNN")),
+            cells("SmallCNN", "core")),
     Mistake("SmallCNN", "LeNet's flatten size (16*5*5, for 32x32 inputs) on 28x28 digits", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -231,7 +231,7 @@ MISTAKES = [
                 x = F.max_pool2d(F.relu(self.conv1(x)), 2)
                 x = F.max_pool2d(F.relu(self.conv2(x)), 2)
                 return self.fc(x.view(-1, 32 * 7 * 7))
-    """, cells("SmallCNN")),
+    """, cells("SmallCNN", "core")),
     Mistake("SmallCNN", "flattens the whole batch into one row and back: mixes examples", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -243,7 +243,7 @@ MISTAKES = [
                 maps = self.features(x)
                 flat = maps.permute(1, 2, 3, 0).reshape(len(x), -1)   # channels first, then examples
                 return self.fc(flat)
-    """, cells("SmallCNN")),
+    """, cells("SmallCNN", "core")),
     Mistake("SmallCNN", "a 1x1-convolution head without flattening: (n, 10, 1, 1)", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -255,12 +255,12 @@ MISTAKES = [
 
             def forward(self, x):
                 return self.net(x)
-    """, cells("SmallCNN")),
+    """, cells("SmallCNN", "core")),
     Mistake("SmallCNN", "softmax at the end", variant(_CNN, ("return self.classifier(self.features(x))",
                                                              "return torch.softmax(self.classifier(self.features(x)), dim=1)")),
-            cells("SmallCNN")),
+            cells("SmallCNN", "core")),
     Mistake("SmallCNN", "a ReLU after the last layer", variant(_CNN, ("nn.Linear(64, 10))", "nn.Linear(64, 10), nn.ReLU())")),
-            cells("SmallCNN")),
+            cells("SmallCNN", "core")),
     Mistake("SmallCNN", "no convolutions at all: the MLP renamed", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -269,7 +269,7 @@ MISTAKES = [
 
             def forward(self, x):
                 return self.net(x)
-    """, cells("SmallCNN")),
+    """, cells("SmallCNN", "core")),
     Mistake("SmallCNN", "defines a second convolution block but never uses it", """
         class SmallCNN(nn.Module):
             def __init__(self):

@@ -21,7 +21,6 @@ Importing this module imports torch.
 from __future__ import annotations
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -30,6 +29,7 @@ from torch import nn
 from torch.utils.data import Dataset
 
 from . import plots
+from .torch_helpers import show_weight_grid
 from .widgets import LivePlot
 
 __all__ = ["shift_images", "transform_images", "RandomShift", "first_conv", "feature_maps",
@@ -150,24 +150,8 @@ def show_filters(weights, title="learned filters of the first layer", ncols=8, s
     weights = np.asarray(weights, dtype=float)
     if weights.ndim == 4:
         weights = weights[:, 0]
-    n = len(weights)
-    ncols = max(1, min(ncols, n))
-    nrows = int(np.ceil(n / ncols))
-    limit = np.abs(weights).max() or 1.0
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols + 1.0, size * nrows + 0.7), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.grid(False)
-        if i >= n:
-            ax.axis("off")
-            continue
-        im = ax.imshow(weights[i], cmap="PuOr_r", vmin=-limit, vmax=limit)
-        ax.set_title(f"filter {i}", fontsize=8)
-    fig.suptitle(title, fontsize=12, fontweight="bold")
-    fig.tight_layout()
-    fig.colorbar(im, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02, label="weight")
-    return fig
+    return show_weight_grid(weights.reshape(len(weights), -1), ncols=ncols, title=title, size=size,
+                            shape=weights.shape[1:], name="filter")
 
 
 # ------------------------------------------------------- the digit explorer

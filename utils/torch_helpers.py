@@ -372,12 +372,13 @@ def plot_confusion_matrix(ax, counts, class_names, title="confusion matrix"):
     return ax
 
 
-def show_weight_grid(weights, ncols=8, title="first-layer weights", size=1.3):
+def show_weight_grid(weights, ncols=8, title="first-layer weights", size=1.3, shape=(28, 28), name="unit"):
     """Rows of a weight matrix drawn as 28x28 images, on one shared colour scale.
 
-    weights: (units, 784), e.g. nn.Linear(784, units).weight. Orange: the unit
-    is excited by ink at that pixel; purple: inhibited; white: indifferent.
-    Returns the figure.
+    weights: (units, 784), e.g. nn.Linear(784, units).weight, each row drawn
+    with `shape` (another shape for other pictures, e.g. (3, 3) for filters) and
+    titled "<name> <i>". Orange: the unit is excited by ink at that pixel;
+    purple: inhibited; white: indifferent. Returns the figure.
     """
     weights = np.asarray(weights, dtype=float)
     n = len(weights)
@@ -392,8 +393,8 @@ def show_weight_grid(weights, ncols=8, title="first-layer weights", size=1.3):
         if i >= n:
             ax.axis("off")
             continue
-        im = ax.imshow(weights[i].reshape(28, 28), cmap="PuOr_r", vmin=-limit, vmax=limit)
-        ax.set_title(f"unit {i}", fontsize=8)
+        im = ax.imshow(weights[i].reshape(shape), cmap="PuOr_r", vmin=-limit, vmax=limit)
+        ax.set_title(f"{name} {i}", fontsize=8)
     fig.suptitle(title, fontsize=12, fontweight="bold")
     fig.tight_layout()
     fig.colorbar(im, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02, label="weight")

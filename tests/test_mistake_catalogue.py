@@ -43,30 +43,35 @@ def test_catalogue_covers_every_graded_function(tried_catalogue):
 
 def test_reference_passes_every_test(tried_catalogue):
     lesson, planner, _, reference, _ = tried_catalogue
-    assert set(reference) >= set(planner.test_code), f"{lesson}: tests not run: {reference}"
+    assert set(reference) >= set(planner.tests), f"{lesson}: tests not run: {reference}"
     assert not trial.failing(reference), f"{lesson}: the reference solution fails: {reference}"
 
 
 def test_every_mistake_loses_points_on_its_own_test(tried_catalogue):
+    """Each mistake fails test_<function>, or exactly the test cells it names (partial credit:
+    a function's core cell and its edge-case cell), and nothing it cannot reach."""
     lesson, planner, batches, _, outcomes = tried_catalogue
-    escaped, overcharged, interfered = [], [], []
+    escaped, overreached, interfered = [], [], []
     for batch, failed in zip(batches, outcomes):
         if is_correct(batch):
             continue
         for function, answer in batch.items():
-            for cell in answer.failing_cells:
-                if failed[cell] is None:
-                    escaped.append(f"{cell}: {answer.why}")
-            # Partial credit: the function's other test cells keep their points.
-            for cell in set(planner.tests_of(function)) - set(answer.failing_cells):
-                if failed[cell] is not None:
-                    overcharged.append(f"{cell} failed ({failed[cell]}) for {function}: {answer.why}")
+            own = planner.tests_of(function)
+            assert set(answer.failing_cells) <= set(own), \
+                f"{lesson}: {function}: {answer.why}: names cells that are not {function}'s tests: {answer.failing_cells}"
+            for test in answer.failing_cells:
+                if failed[test] is None:
+                    escaped.append(f"{test}: {function}: {answer.why}")
+            if answer.cells:  # named exactly: the function's other test cells keep full marks
+                for test in own:
+                    if test not in answer.cells and failed[test] is not None:
+                        overreached.append(f"{test} failed too ({failed[test]}): {function}: {answer.why}")
         # Tests that cannot reach any mistake in this submission must be untouched.
         for test in planner.clean_tests(batch):
             if failed[test] is not None:
                 interfered.append(f"{test} failed ({failed[test]}) next to {[a.why for a in batch.values()]}")
     assert not escaped, f"{lesson}: the hidden tests let these mistakes through: {escaped}"
-    assert not overcharged, f"{lesson}: mistakes failed test cells they do not name: {overcharged}"
+    assert not overreached, f"{lesson}: mistakes failed cells they do not name: {overreached}"
     assert not interfered, f"{lesson}: tests depend on more than the code they test: {interfered}"
 
 

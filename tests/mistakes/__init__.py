@@ -3,13 +3,10 @@
 One module per lesson, named after it (lesson_01_perceptron.py for
 01-perceptron), with LESSON, MISTAKES and CORRECT. Each entry replaces one
 answer cell of an otherwise perfect submission. The grading pipeline must
-take points off the entry's own test cell for every mistake and give full
-marks for every correct variant (tests/test_mistake_catalogue.py).
-
-A function may have more than one test cell (partial credit): `test_<f>` for the
-core behaviour and `test_<f>_<something>` (e.g. `test_<f>_edge`) for edge cases.
-A mistake then names the cells it must fail (`fails`); by default the core cell
-`test_<f>`. It must fail exactly those of f's own test cells and pass the others.
+take points off the entry's own test cell for every mistake (or, when a
+function's tests are split into a core cell and an edge-case cell for partial
+credit, exactly the cells the mistake names) and give full marks for every
+correct variant (tests/test_mistake_catalogue.py).
 """
 
 import importlib
@@ -23,22 +20,23 @@ class Answer:
     function: str  # grade_id of the answer cell it replaces (the function's name)
     why: str  # what the student did, in a few words
     code: str  # the whole cell
-    fails: tuple = ()  # for a mistake: the test cells of `function` it must fail (default: test_<function>)
-
-    @property
-    def failing_cells(self):
-        """The grade ids of the function's test cells this answer must fail (none for a correct one)."""
-        if isinstance(self, Correct):
-            return ()
-        return tuple(self.fails) or (f"test_{self.function}",)
+    # A Mistake's test cells that must lose points. Empty: test_<function> must, and the
+    # function's other test cells (an edge-case cell, say) are not checked. Named: exactly
+    # these of the function's test cells lose points, and its others keep full marks.
+    cells: tuple = ()
 
     @property
     def source(self):
         return textwrap.dedent(self.code).strip() + "\n"
 
+    @property
+    def failing_cells(self):
+        """The test cells this answer must fail (a Mistake's; nothing for a Correct)."""
+        return tuple(self.cells) or (f"test_{self.function}",)
+
 
 class Mistake(Answer):
-    """A wrong answer: the test cell test_<function> must lose points."""
+    """A wrong answer: the test cell test_<function> (or exactly the cells it names) must lose points."""
 
 
 class Correct(Answer):

@@ -1,7 +1,7 @@
 """Lesson 10: mistakes students make with convolutions, pooling, batch normalisation and a CNN.
 
-Each function has a core test cell (test_<f>) and an edge-case cell (test_<f>_edge); a
-mistake names the cells it must fail. A slow but correct answer (a Python loop over
+Each function has a core test cell (test_<f>) and an edge-case cell (test_<f>_edge_cases);
+every mistake names exactly the cells it must fail (`cells=`). A slow but correct answer (a Python loop over
 positions) is not a mistake: it is listed among the correct answers.
 """
 
@@ -9,9 +9,10 @@ from . import Correct, Mistake, variant
 
 LESSON = "10-cnn-mnist"
 
-def cells(function, which="both"):
+
+def failing(function, which="both"):
     """The test cells of `function` a mistake must fail: 'core', 'edge' or 'both'."""
-    core, edge = f"test_{function}", f"test_{function}_edge"
+    core, edge = f"test_{function}", f"test_{function}_edge_cases"
     return {"core": (core,), "edge": (edge,), "both": (core, edge)}[which]
 
 
@@ -80,72 +81,72 @@ _CNN = """
 MISTAKES = [
     # conv_output_size
     Mistake("conv_output_size", "forgets the padding", variant(_SIZE, ("n + 2 * padding - f", "n - f")),
-            cells("conv_output_size")),
+            cells=failing("conv_output_size")),
     Mistake("conv_output_size", "pads one side only", variant(_SIZE, ("n + 2 * padding - f", "n + padding - f")),
-            cells("conv_output_size")),
+            cells=failing("conv_output_size")),
     Mistake("conv_output_size", "rounds up: keeps a partial window", """
         import math
 
         def conv_output_size(n, f, padding=0, stride=1):
             return math.ceil((n + 2 * padding - f) / stride) + 1
-    """, cells("conv_output_size")),
+    """, cells=failing("conv_output_size")),
     Mistake("conv_output_size", "true division: 13.5 positions", """
         def conv_output_size(n, f, padding=0, stride=1):
             return (n + 2 * padding - f) / stride + 1
-    """, cells("conv_output_size")),
+    """, cells=failing("conv_output_size")),
     Mistake("conv_output_size", "forgets the + 1: one position too few", variant(_SIZE, (" + 1)", ")")),
-            cells("conv_output_size")),
+            cells=failing("conv_output_size")),
     Mistake("conv_output_size", "ignores the stride", variant(_SIZE, ("// stride + 1", "+ 1")),
-            cells("conv_output_size")),
+            cells=failing("conv_output_size")),
     Mistake("conv_output_size", "the stride multiplies instead of dividing", variant(_SIZE, ("// stride + 1", "* stride + 1")),
-            cells("conv_output_size")),
+            cells=failing("conv_output_size")),
     Mistake("conv_output_size", "right numbers as a numpy float", """
         def conv_output_size(n, f, padding=0, stride=1):
             return np.floor((n + 2 * padding - f) / stride) + 1
-    """, cells("conv_output_size", "edge")),
+    """, cells=failing("conv_output_size", "edge")),
 
     # conv2d_forward
     Mistake("conv2d_forward", "a true convolution: flips the filter", variant(
-        _CONV, ('windows, W)', 'windows, W[:, :, ::-1, ::-1])')), cells("conv2d_forward")),
+        _CONV, ('windows, W)', 'windows, W[:, :, ::-1, ::-1])')), cells=failing("conv2d_forward")),
     Mistake("conv2d_forward", "ignores the padding", variant(
         _CONV, ("X_pad = np.pad(X, ((0, 0), (0, 0), (padding, padding), (padding, padding)))", "X_pad = X")),
-        cells("conv2d_forward", "edge")),
+        cells=failing("conv2d_forward", "edge")),
     Mistake("conv2d_forward", "pads every axis, examples and channels too", variant(
         _CONV, ("np.pad(X, ((0, 0), (0, 0), (padding, padding), (padding, padding)))", "np.pad(X, padding)")),
-        cells("conv2d_forward", "edge")),
+        cells=failing("conv2d_forward", "edge")),
     Mistake("conv2d_forward", "ignores the stride", variant(
-        _CONV, ("windows = windows[:, :, ::stride, ::stride]", "")), cells("conv2d_forward", "edge")),
+        _CONV, ("windows = windows[:, :, ::stride, ::stride]", "")), cells=failing("conv2d_forward", "edge")),
     Mistake("conv2d_forward", "forgets the bias", variant(_CONV, ("return out + b[None, :, None, None]", "return out")),
-            cells("conv2d_forward")),
+            cells=failing("conv2d_forward")),
     Mistake("conv2d_forward", "adds the bias along the last axis", variant(
-        _CONV, ("return out + b[None, :, None, None]", "return out + b")), cells("conv2d_forward")),
+        _CONV, ("return out + b[None, :, None, None]", "return out + b")), cells=failing("conv2d_forward")),
     Mistake("conv2d_forward", "averages over the input channels instead of summing", variant(
         _CONV, ('"ncijuv,ocuv->noij", windows, W)', '"ncijuv,ocuv->nocij", windows, W).sum(axis=2) / X.shape[1]')),
-        cells("conv2d_forward")),
+        cells=failing("conv2d_forward")),
     Mistake("conv2d_forward", "one window too few: forgets the + 1 in the output size", variant(
         _CONV_OFFSETS, ("h_out = (h + 2 * padding - f) // stride + 1", "h_out = (h + 2 * padding - f) // stride"),
         ("w_out = (w + 2 * padding - f) // stride + 1", "w_out = (w + 2 * padding - f) // stride")),
-        cells("conv2d_forward")),
+        cells=failing("conv2d_forward")),
     Mistake("conv2d_forward", "assumes square images: the width from the height", variant(
         _CONV_OFFSETS, ("w_out = (w + 2 * padding - f) // stride + 1", "w_out = h_out")),
-        cells("conv2d_forward", "edge")),
+        cells=failing("conv2d_forward", "edge")),
     Mistake("conv2d_forward", "an output buffer of X's type: integers truncate", variant(
         _CONV_OFFSETS, ("X = np.asarray(X, dtype=float)", "X = np.asarray(X)"),
         ("out = np.zeros((n, c_out, h_out, w_out))", "out = np.zeros((n, c_out, h_out, w_out), dtype=X.dtype)")),
-        cells("conv2d_forward", "edge")),
+        cells=failing("conv2d_forward", "edge")),
 
     # maxpool2d_forward
     Mistake("maxpool2d_forward", "average pooling", variant(_POOL, (".max(axis=(-2, -1))", ".mean(axis=(-2, -1))")),
-            cells("maxpool2d_forward")),
+            cells=failing("maxpool2d_forward")),
     Mistake("maxpool2d_forward", "windows across channels and rows instead of rows and columns", variant(
-        _POOL, ("axis=(2, 3))", "axis=(1, 2))")), cells("maxpool2d_forward")),
+        _POOL, ("axis=(2, 3))", "axis=(1, 2))")), cells=failing("maxpool2d_forward")),
     Mistake("maxpool2d_forward", "the reshape trick: only for size == stride and sizes that divide", """
         def maxpool2d_forward(X, size=2, stride=2):
             n, c, h, w = X.shape
             return X.reshape(n, c, h // size, size, w // size, size).max(axis=(3, 5))
-    """, cells("maxpool2d_forward", "edge")),
+    """, cells=failing("maxpool2d_forward", "edge")),
     Mistake("maxpool2d_forward", "uses the window size as the stride", variant(_POOL, ("::stride, ::stride", "::size, ::size")),
-            cells("maxpool2d_forward", "edge")),
+            cells=failing("maxpool2d_forward", "edge")),
     Mistake("maxpool2d_forward", "starts the maximum at 0: negative windows come out as 0", """
         def maxpool2d_forward(X, size=2, stride=2):
             n, c, h, w = X.shape
@@ -155,7 +156,7 @@ MISTAKES = [
                 for v in range(size):
                     out = np.maximum(out, X[:, :, u:u + stride * h_out:stride, v:v + stride * w_out:stride])
             return out
-    """, cells("maxpool2d_forward", "both")),
+    """, cells=failing("maxpool2d_forward", "both")),
     Mistake("maxpool2d_forward", "rounds up: pads with -inf and keeps partial windows", """
         def maxpool2d_forward(X, size=2, stride=2):
             n, c, h, w = X.shape
@@ -164,31 +165,31 @@ MISTAKES = [
             X_pad = np.pad(X, ((0, 0), (0, 0), (0, need_h - h), (0, need_w - w)), constant_values=-np.inf)
             windows = np.lib.stride_tricks.sliding_window_view(X_pad, (size, size), axis=(2, 3))
             return windows[:, :, ::stride, ::stride].max(axis=(-2, -1))
-    """, cells("maxpool2d_forward", "edge")),
+    """, cells=failing("maxpool2d_forward", "edge")),
     Mistake("maxpool2d_forward", "pools over every example of the batch at once", variant(
         _POOL, (".max(axis=(-2, -1))", ".max(axis=(-2, -1)).max(axis=0, keepdims=True).repeat(len(X), axis=0)")),
-        cells("maxpool2d_forward")),
+        cells=failing("maxpool2d_forward")),
 
     # batchnorm_forward
     Mistake("batchnorm_forward", "the unbiased variance (divides by n - 1)", variant(_BN, ("X.var(axis=0)", "X.var(axis=0, ddof=1)")),
-            cells("batchnorm_forward")),
+            cells=failing("batchnorm_forward")),
     Mistake("batchnorm_forward", "normalises each example instead of each feature", variant(
         _BN, ("X.mean(axis=0)", "X.mean(axis=1, keepdims=True)"), ("X.var(axis=0)", "X.var(axis=1, keepdims=True)")),
-        cells("batchnorm_forward")),
+        cells=failing("batchnorm_forward")),
     Mistake("batchnorm_forward", "one mean and variance for the whole batch", variant(
-        _BN, ("X.mean(axis=0)", "X.mean()"), ("X.var(axis=0)", "X.var()")), cells("batchnorm_forward")),
+        _BN, ("X.mean(axis=0)", "X.mean()"), ("X.var(axis=0)", "X.var()")), cells=failing("batchnorm_forward")),
     Mistake("batchnorm_forward", "eps outside the square root", variant(_BN, ("np.sqrt(var + eps)", "(np.sqrt(var) + eps)")),
-            cells("batchnorm_forward", "edge")),
+            cells=failing("batchnorm_forward", "edge")),
     Mistake("batchnorm_forward", "forgets eps", variant(_BN, ("np.sqrt(var + eps)", "np.sqrt(var)")),
-            cells("batchnorm_forward", "edge")),
+            cells=failing("batchnorm_forward", "edge")),
     Mistake("batchnorm_forward", "eps fixed at 1e-5, whatever is passed", variant(_BN, ("np.sqrt(var + eps)", "np.sqrt(var + 1e-5)")),
-            cells("batchnorm_forward", "edge")),
+            cells=failing("batchnorm_forward", "edge")),
     Mistake("batchnorm_forward", "forgets gamma and beta", variant(_BN, ("return gamma * (X - mu) / np.sqrt(var + eps) + beta",
                                                                           "return (X - mu) / np.sqrt(var + eps)")),
-            cells("batchnorm_forward")),
+            cells=failing("batchnorm_forward")),
     Mistake("batchnorm_forward", "gamma and beta swapped", variant(_BN, ("return gamma * (X - mu) / np.sqrt(var + eps) + beta",
                                                                          "return beta * (X - mu) / np.sqrt(var + eps) + gamma")),
-            cells("batchnorm_forward")),
+            cells=failing("batchnorm_forward")),
     Mistake("batchnorm_forward", "normalises X in place", """
         def batchnorm_forward(X, gamma, beta, eps=1e-5):
             if X.dtype.kind != "f":
@@ -196,13 +197,13 @@ MISTAKES = [
             X -= X.mean(axis=0)
             X /= np.sqrt(X.var(axis=0) + eps)
             return gamma * X + beta
-    """, cells("batchnorm_forward", "edge")),
+    """, cells=failing("batchnorm_forward", "edge")),
     Mistake("batchnorm_forward", "divides by the variance, not the standard deviation", variant(
-        _BN, ("np.sqrt(var + eps)", "(var + eps)")), cells("batchnorm_forward")),
+        _BN, ("np.sqrt(var + eps)", "(var + eps)")), cells=failing("batchnorm_forward")),
 
     # SmallCNN
     Mistake("SmallCNN", "one output instead of ten", variant(_CNN, ("nn.Linear(64, 10)", "nn.Linear(64, 1)")),
-            cells("SmallCNN", "core")),
+            cells=failing("SmallCNN", "core")),
     Mistake("SmallCNN", "LeNet's flatten size (16*5*5, for 32x32 inputs) on 28x28 digits", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -218,7 +219,7 @@ MISTAKES = [
                 x = F.max_pool2d(F.relu(self.conv2(x)), 2)
                 x = x.view(-1, 16 * 5 * 5)
                 return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
-    """, cells("SmallCNN", "both")),
+    """, cells=failing("SmallCNN", "both")),
     Mistake("SmallCNN", "view(-1, 32*7*7) on 16 channels: merges pairs of images", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -231,7 +232,7 @@ MISTAKES = [
                 x = F.max_pool2d(F.relu(self.conv1(x)), 2)
                 x = F.max_pool2d(F.relu(self.conv2(x)), 2)
                 return self.fc(x.view(-1, 32 * 7 * 7))
-    """, cells("SmallCNN", "core")),
+    """, cells=failing("SmallCNN", "core")),
     Mistake("SmallCNN", "flattens the whole batch into one row and back: mixes examples", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -243,7 +244,7 @@ MISTAKES = [
                 maps = self.features(x)
                 flat = maps.permute(1, 2, 3, 0).reshape(len(x), -1)   # channels first, then examples
                 return self.fc(flat)
-    """, cells("SmallCNN", "core")),
+    """, cells=failing("SmallCNN", "core")),
     Mistake("SmallCNN", "a 1x1-convolution head without flattening: (n, 10, 1, 1)", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -255,12 +256,12 @@ MISTAKES = [
 
             def forward(self, x):
                 return self.net(x)
-    """, cells("SmallCNN", "core")),
+    """, cells=failing("SmallCNN", "core")),
     Mistake("SmallCNN", "softmax at the end", variant(_CNN, ("return self.classifier(self.features(x))",
                                                              "return torch.softmax(self.classifier(self.features(x)), dim=1)")),
-            cells("SmallCNN", "core")),
+            cells=failing("SmallCNN", "core")),
     Mistake("SmallCNN", "a ReLU after the last layer", variant(_CNN, ("nn.Linear(64, 10))", "nn.Linear(64, 10), nn.ReLU())")),
-            cells("SmallCNN", "core")),
+            cells=failing("SmallCNN", "core")),
     Mistake("SmallCNN", "no convolutions at all: the MLP renamed", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -269,7 +270,7 @@ MISTAKES = [
 
             def forward(self, x):
                 return self.net(x)
-    """, cells("SmallCNN", "core")),
+    """, cells=failing("SmallCNN", "core")),
     Mistake("SmallCNN", "defines a second convolution block but never uses it", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -280,7 +281,7 @@ MISTAKES = [
 
             def forward(self, x):
                 return self.fc(self.block1(x).flatten(1))
-    """, cells("SmallCNN", "edge")),
+    """, cells=failing("SmallCNN", "edge")),
     Mistake("SmallCNN", "huge: a 28*28*64 -> 512 dense layer without pooling", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -291,7 +292,7 @@ MISTAKES = [
 
             def forward(self, x):
                 return self.fc2(F.relu(self.fc1(F.relu(self.conv(x)).flatten(1))))
-    """, cells("SmallCNN", "edge")),
+    """, cells=failing("SmallCNN", "edge")),
     Mistake("SmallCNN", "dropout with F.dropout's default training=True: random in eval mode", """
         class SmallCNN(nn.Module):
             def __init__(self):
@@ -302,7 +303,7 @@ MISTAKES = [
             def forward(self, x):
                 x = F.max_pool2d(F.relu(self.conv(x)), 2).flatten(1)
                 return self.fc(F.dropout(x, 0.5))
-    """, cells("SmallCNN", "both")),
+    """, cells=failing("SmallCNN", "both")),
 ]
 
 

@@ -32,6 +32,13 @@ def reach(start_names, code_of, functions):
     return seen
 
 
+def owner(test_id, functions):
+    """The function a test cell belongs to: test_<f>, or test_<f>_<part> (an edge-case cell, say);
+    the longest such f, so that test_relu_grad is relu_grad's. None when no function matches."""
+    matches = [f for f in functions if test_id == f"test_{f}" or test_id.startswith(f"test_{f}_")]
+    return max(matches, key=len) if matches else None
+
+
 class Planner:
     """Knows a lesson's answer functions, their reference code and their tests."""
 
@@ -39,23 +46,18 @@ class Planner:
         self.reference = dict(reference)  # {function: reference code}
         self.functions = set(self.reference)
         cells = notebooks.cells_by_grade_id(source_nb)
-        # {test cell grade id: source}: test_<f> and test_<f>_<anything> (partial credit) for each f
-        self.test_code, self.owner = {}, {}
-        for gid, cell in cells.items():
-            if not notebooks.is_autograded_test(cell):
-                continue
-            owners = [f for f in self.functions if gid == f"test_{f}" or gid.startswith(f"test_{f}_")]
-            if owners:
-                self.owner[gid] = max(owners, key=len)  # test_f_edge belongs to f, not to a shorter prefix
-                self.test_code[gid] = cell.source
+        # Every test cell of an answer function, main and partial-credit ones: {test id: code}.
+        self.tests = {gid: cell.source for gid, cell in cells.items()
+                      if notebooks.is_autograded_test(cell) and owner(gid, self.functions)}
+        self.owner = {gid: owner(gid, self.functions) for gid in self.tests}
 
     def tests_of(self, function):
-        """The grade ids of `function`'s own test cells."""
-        return [t for t, f in self.owner.items() if f == function]
+        """The test cells of one answer function, in notebook order."""
+        return [gid for gid in self.tests if self.owner[gid] == function]
 
-    def test_reaches(self, test, code_of):
-        """Answer functions the test cell `test` can execute, given each function's code."""
-        return reach(names_used(self.test_code[test]) | {self.owner[test]}, code_of, self.functions)
+    def cell_reaches(self, test_id, code_of):
+        """Answer functions one test cell can execute, given each function's code."""
+        return reach(names_used(self.tests[test_id]) | {self.owner[test_id]}, code_of, self.functions)
 
     def fits(self, batch, entry):
         """Can `entry` join `batch` ({function: Answer}) without blurring who lost which point?"""
@@ -66,7 +68,7 @@ class Planner:
         if isinstance(entry, Correct):
             return True  # every test must pass anyway: nothing to attribute
         wrong = {f for f, a in trial.items() if not isinstance(a, Correct)}
-        return all(not (self.test_reaches(t, code_of) & (wrong - {f})) for f in wrong for t in self.tests_of(f))
+        return all(not (self.cell_reaches(t, code_of) & (wrong - {f})) for f in wrong for t in self.tests_of(f))
 
     def pack(self, entries):
         """Group entries into batches; mistakes and correct answers never share a batch."""
@@ -82,10 +84,10 @@ class Planner:
         return batches
 
     def clean_tests(self, batch):
-        """Test cells (grade ids) that must keep full marks in a batch: those that reach no mistaken function."""
+        """Test cells (ids) that must keep full marks in a batch: those that reach no mistaken function."""
         code_of = {**self.reference, **{f: a.source for f, a in batch.items()}}
         wrong = {f for f, a in batch.items() if not isinstance(a, Correct)}
-        return [t for t in self.test_code if not (self.test_reaches(t, code_of) & wrong)]
+        return [t for t in self.tests if not (self.cell_reaches(t, code_of) & wrong)]
 
 
 

@@ -1,11 +1,15 @@
-"""Train lesson 09's SmallCNN (or MLP) and report time per epoch, images per second and test accuracy.
+"""Train lesson 10's SmallCNN (or lesson 09's MLP) and report time per epoch, images per second and test accuracy.
 
 The model and the training code are *not* copied here: they are read from the
-answer cells of the lesson's notebook (by default the instructor's solution,
-solutions/09-pytorch-mnist/09-pytorch-mnist.ipynb), so this script always
-measures exactly what the lesson teaches, and `--source` can point it at a
-student's finished notebook instead. Everything around them (data, loaders,
-mixed precision) comes from utils/, as in the notebook.
+notebook's cells, found by their nbgrader grade ids (by default in the
+instructor's solution, solutions/10-cnn-mnist/10-cnn-mnist.ipynb): SmallCNN from
+its answer cell, and get_device, MLP, train_one_epoch and evaluate from the
+read-only cell `lesson09_pieces` that holds lesson 09's answers. So this script
+always measures exactly what the lessons teach, and `--source` can point it at a
+student's finished lesson-10 notebook instead. Everything around them (data,
+loaders, mixed precision) comes from utils/, as in the notebook. Unlike the
+lesson, which keeps the test set for the very end, a benchmark reports the test
+accuracy after every epoch and trains on every training image.
 
 Examples::
 
@@ -44,33 +48,40 @@ from torch.utils.data import DataLoader, Subset  # noqa: E402
 from utils import data  # noqa: E402
 from utils import torch_helpers as th  # noqa: E402
 
-LESSON = "09-pytorch-mnist"
+LESSON = "10-cnn-mnist"
 DEFAULT_SOURCE = REPO / "solutions" / LESSON / f"{LESSON}.ipynb"
-ANSWERS = ("get_device", "MLP", "SmallCNN", "train_one_epoch", "evaluate")
+# {name: grade id of the cell that defines it}
+CELLS = {"get_device": "lesson09_pieces", "MLP": "lesson09_pieces", "train_one_epoch": "lesson09_pieces",
+         "evaluate": "lesson09_pieces", "SmallCNN": "SmallCNN"}
+ANSWERS = tuple(CELLS)
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 def load_answers(notebook=DEFAULT_SOURCE, names=ANSWERS):
-    """The lesson's graded classes and functions, executed from the notebook's answer cells.
+    """The lesson's model and loops, executed from the notebook's cells.
 
-    Answer cells are found by their nbgrader grade_id; the solution markers are
-    dropped. Returns {name: object}. Raises LookupError for a missing cell and
-    NotImplementedError's message for one that still holds the exercise stub
-    (only when the object is used).
+    Cells are found by their nbgrader grade_id (CELLS); solution markers are
+    dropped. Returns {name: object}. Raises LookupError for a missing cell or
+    a cell that does not define the name, and NotImplementedError's message for
+    one that still holds the exercise stub (only when the object is used).
     """
     cells = json.loads(Path(notebook).read_text(encoding="utf-8"))["cells"]
+    wanted = {CELLS[name] for name in names}
     sources = {}
     for cell in cells:
         gid = (cell.get("metadata", {}).get("nbgrader") or {}).get("grade_id")
-        if gid in names and cell.get("cell_type") == "code":
+        if gid in wanted and cell.get("cell_type") == "code":
             text = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
             sources[gid] = "\n".join(line for line in text.split("\n") if line.strip() not in SOLUTION_MARKERS)
-    missing = [n for n in names if n not in sources]
+    missing = sorted({CELLS[n] for n in names} - set(sources))
     if missing:
         raise LookupError(f"{notebook}: no answer cell for {', '.join(missing)}")
     namespace = {"torch": torch, "nn": nn, "F": F, "np": np, "__name__": f"{LESSON}-answers"}
-    for name in names:
-        exec(compile(sources[name], f"<{Path(notebook).name}:{name}>", "exec"), namespace)
+    for gid in dict.fromkeys(CELLS[n] for n in names):
+        exec(compile(sources[gid], f"<{Path(notebook).name}:{gid}>", "exec"), namespace)
+    undefined = [n for n in names if n not in namespace]
+    if undefined:
+        raise LookupError(f"{notebook}: no answer cell for {', '.join(undefined)}")
     return {name: namespace[name] for name in names}
 
 
@@ -114,7 +125,7 @@ def make_loaders(ds, args, device):
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", choices=["cnn", "mlp"], default="cnn", help="SmallCNN or MLP from the notebook")
+    p.add_argument("--model", choices=["cnn", "mlp"], default="cnn", help="SmallCNN (lesson 10) or MLP (lesson 09, as lesson 10 holds it)")
     p.add_argument("--hidden", type=int, default=128, help="hidden units of the MLP")
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--data", type=Path, default=None,

@@ -17,9 +17,9 @@ from .mistakes.plan import is_correct, pack_catalogue, sources
 CATALOGUES = catalogues()
 # Graded by the real pipeline too: for every lesson the fullest correct submission (the reference
 # answers with as many correct variants as fit), which must agree with the trial and raise no flag
-# at all; for the first numpy lesson, the longest numpy network and the PyTorch lesson also the
+# at all; for the first numpy lesson, the longest numpy network and the PyTorch lessons also the
 # fullest mistake submission. `python benchmarks/catalogue_in_nbgrader.py` grades every entry.
-MISTAKES_GRADED_BY_NBGRADER = ("01-perceptron", "05-neural-network", "09-pytorch-mnist")
+MISTAKES_GRADED_BY_NBGRADER = ("01-perceptron", "05-neural-network", "09-pytorch-mnist", "10-cnn-mnist")
 
 
 @pytest.fixture(scope="module", params=sorted(CATALOGUES))

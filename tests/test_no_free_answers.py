@@ -28,7 +28,7 @@ Not substituted:
   lessons may build on them;
 - in the lessons that do not import torch, the modules that need torch
   (utils.torch_helpers): grading hides ctypes from those lessons' kernels (README,
-  "Grading safely"), and torch cannot be imported without it. Lesson 09 tries them all.
+  "Grading safely"), and torch cannot be imported without it. Lessons 09 and 10 try them all.
 
 The substitutions are tried with the mistake catalogue's quick machinery
 (tests/mistakes/trial.py): one process per lesson, a forked child per substitution that

@@ -161,17 +161,6 @@ def test_confusion_matrix_counts():
     assert counts.sum() == 6
 
 
-def test_shift_images_moves_and_pads_with_zeros():
-    img = np.zeros((1, 28, 28), np.uint8)
-    img[0, 10, 12] = 200
-    before = img.copy()
-    moved = th.shift_images(img, 3, -2)
-    assert moved[0, 8, 15] == 200 and moved.sum() == 200
-    assert np.array_equal(img, before)
-    assert np.array_equal(th.shift_images(img, 0, 0), img)
-    assert th.shift_images(img, 28, 0).sum() == 0
-
-
 def test_figures_have_titles_and_labelled_axes():
     fig, ax = plt.subplots()
     th.plot_confusion_matrix(ax, np.array([[5, 1], [2, 7]]), ["zero", "one"], title="cm")

@@ -1,7 +1,7 @@
-"""PyTorch helpers for lesson 09: data sets, progress bars, live curves, a simulated GPU.
+"""PyTorch helpers for lessons 09 and 10: data sets, progress bars, live curves, a simulated GPU.
 
-Nothing here is graded: the lesson's exercises (get_device, MLP, SmallCNN,
-train_one_epoch, evaluate) are the students' own. These are the parts around
+Nothing here is graded: the lessons' exercises (get_device, MLP,
+train_one_epoch, evaluate, SmallCNN) are the students' own. These are the parts around
 them that every training script needs and that would only distract:
 
 - ``DigitDataset`` and ``pixel_stats``: MNIST-style images as normalised tensors
@@ -14,7 +14,10 @@ them that every training script needs and that would only distract:
   loop that forgets ``.to(device)`` fails on a CPU-only machine the way it
   would fail on a GPU;
 - ``predict``, ``confusion_matrix``, ``plot_confusion_matrix``,
-  ``show_weight_grid``, ``shift_images``: looking inside a trained model.
+  ``show_weight_grid``: looking inside a trained model.
+
+Lesson 10 uses these too; what only its CNNs need (moving digits, filters,
+feature maps, augmentation) is in ``utils.cnn``.
 
 Importing this module imports torch; ``utils`` itself stays cheap.
 """
@@ -40,7 +43,7 @@ from . import plots
 __all__ = [
     "pixel_stats", "DigitDataset", "progress", "LiveCurves", "Autocast", "autocast_dtype",
     "HostTensor", "HostBatches", "host_batches", "predict", "confusion_matrix",
-    "plot_confusion_matrix", "show_weight_grid", "shift_images", "show_source",
+    "plot_confusion_matrix", "show_weight_grid", "show_source",
 ]
 
 
@@ -369,12 +372,13 @@ def plot_confusion_matrix(ax, counts, class_names, title="confusion matrix"):
     return ax
 
 
-def show_weight_grid(weights, ncols=8, title="first-layer weights", size=1.3):
+def show_weight_grid(weights, ncols=8, title="first-layer weights", size=1.3, shape=(28, 28), name="unit"):
     """Rows of a weight matrix drawn as 28x28 images, on one shared colour scale.
 
-    weights: (units, 784), e.g. nn.Linear(784, units).weight. Orange: the unit
-    is excited by ink at that pixel; purple: inhibited; white: indifferent.
-    Returns the figure.
+    weights: (units, 784), e.g. nn.Linear(784, units).weight, each row drawn
+    with `shape` (another shape for other pictures, e.g. (3, 3) for filters) and
+    titled "<name> <i>". Orange: the unit is excited by ink at that pixel;
+    purple: inhibited; white: indifferent. Returns the figure.
     """
     weights = np.asarray(weights, dtype=float)
     n = len(weights)
@@ -389,26 +393,12 @@ def show_weight_grid(weights, ncols=8, title="first-layer weights", size=1.3):
         if i >= n:
             ax.axis("off")
             continue
-        im = ax.imshow(weights[i].reshape(28, 28), cmap="PuOr_r", vmin=-limit, vmax=limit)
-        ax.set_title(f"unit {i}", fontsize=8)
+        im = ax.imshow(weights[i].reshape(shape), cmap="PuOr_r", vmin=-limit, vmax=limit)
+        ax.set_title(f"{name} {i}", fontsize=8)
     fig.suptitle(title, fontsize=12, fontweight="bold")
     fig.tight_layout()
     fig.colorbar(im, ax=axes.ravel().tolist(), fraction=0.02, pad=0.02, label="weight")
     return fig
-
-
-def shift_images(images, dx, dy):
-    """Images moved dx pixels right and dy pixels down; pixels that come in are 0 (background).
-
-    images: (n, 28, 28). Returns a new array; the input is left unchanged.
-    """
-    images = np.asarray(images)
-    out = np.zeros_like(images)
-    h, w = images.shape[-2:]
-    src_y, dst_y = slice(max(0, -dy), min(h, h - dy)), slice(max(0, dy), min(h, h + dy))
-    src_x, dst_x = slice(max(0, -dx), min(w, w - dx)), slice(max(0, dx), min(w, w + dx))
-    out[..., dst_y, dst_x] = images[..., src_y, src_x]
-    return out
 
 
 def show_source(obj):

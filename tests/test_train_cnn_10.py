@@ -1,4 +1,4 @@
-"""benchmarks/train_cnn.py: it takes lesson 09's model and loops from the notebook, and its dry run works."""
+"""benchmarks/train_cnn.py: it takes lesson 10's model and loops from the notebook, and its dry run works."""
 
 import importlib.util
 import json
@@ -11,7 +11,7 @@ import torch
 from dlcourse import notebooks
 from dlcourse.paths import SOLUTIONS_DIR, lesson_notebook
 
-LESSON = "09-pytorch-mnist"
+LESSON = "10-cnn-mnist"
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +28,7 @@ def test_answers_come_from_the_solution_notebook(bench):
     # One source of truth: the classes are the notebook's own answer cells, markers removed.
     cells = notebooks.cells_by_grade_id(notebooks.read(lesson_notebook(LESSON, SOLUTIONS_DIR)))
     assert "class SmallCNN" in cells["SmallCNN"].source
+    assert "def train_one_epoch" in cells["lesson09_pieces"].source
     model = answers["SmallCNN"]().eval()
     assert model(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
     assert answers["MLP"](hidden=16)(torch.zeros(3, 784)).shape == (3, 10)

@@ -32,6 +32,7 @@ SHARED_GROUPS = {
     # One cached run of each solution notebook (lesson_checks.run_solution).
     "tests/test_lessons.py": "solution-runs",
     "tests/test_plot_accessibility.py": "solution-runs",
+    "tests/test_lesson_claims_b.py": "solution-runs",
 }
 # The longest groups start first, so that no process is left with a long one at the end.
 LONGEST_FIRST = ["jupyterlab", "tests/test_grading_pipeline.py", "tests/test_hub_round_trip.py", "tests/test_repair.py",

@@ -25,6 +25,7 @@ The course's nbgrader_config selects it (settings.configure), so plain
 """
 
 import csv
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -93,15 +94,13 @@ def late_columns(lateness):
             "extended_due": lateness.due if lateness.extended else ""}
 
 
-def write_csv_atomically(path, fields, rows):
-    """Write rows (dicts) as UTF-8 CSV to `path`: all of it, or nothing (the old file stays)."""
+def write_atomically(path, data: bytes):
+    """Write `data` to `path`: all of it, or nothing (the old file stays)."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=fields)
-            writer.writeheader()
-            writer.writerows(rows)
+        with os.fdopen(handle, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(temporary, 0o644)  # mkstemp makes it private; an export is an ordinary file
@@ -109,6 +108,15 @@ def write_csv_atomically(path, fields, rows):
     except BaseException:
         os.unlink(temporary)
         raise
+
+
+def write_csv_atomically(path, fields, rows):
+    """Write rows (dicts) as UTF-8 CSV to `path`: all of it, or nothing (the old file stays)."""
+    text = io.StringIO(newline="")
+    writer = csv.DictWriter(text, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+    write_atomically(path, text.getvalue().encode("utf-8"))
 
 
 class GradesExport(ExportPlugin):

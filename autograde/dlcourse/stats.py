@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import grading
-from .export import submission_status, write_csv_atomically
+from .export import submission_status, write_atomically, write_csv_atomically
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 NO_ERROR = "(no error shown: output on stderr, or partial credit)"
@@ -352,24 +352,10 @@ def write(stats, folder, top=3):
     write_csvs(folder, named)
     figures = statsplots.figures(stats)
     for _, png, _, name in figures:
-        _write_bytes(folder / name, png)
+        write_atomically(folder / name, png)
     index = folder / "index.html"
-    _write_bytes(index, page(stats, named, figures).encode("utf-8"))
+    write_atomically(index, page(stats, named, figures).encode("utf-8"))
     return index
-
-
-def _write_bytes(path, data):
-    import os
-    import tempfile
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as f:
-            f.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def main(lesson, course, to=None, top=3):

@@ -29,7 +29,7 @@ MISTAKES = [
             e = np.exp(z[~pos])
             out[~pos] = e / (1 + e)
             return out
-    """, cells=("test_sigmoid_edges",)),
+    """, cells=("test_sigmoid_edge",)),
     Mistake("sigmoid", "flips the sign of z in place (asarray does not copy)", """
         def sigmoid(z):
             z = np.asarray(z, dtype=float)

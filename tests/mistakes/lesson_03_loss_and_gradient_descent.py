@@ -64,12 +64,12 @@ MISTAKES = [
         def binary_cross_entropy(p, y, eps=1e-12):
             p = np.asarray(p, dtype=float)
             return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-    """, cells=("test_binary_cross_entropy_edges",)),
+    """, cells=("test_binary_cross_entropy_edge",)),
     Mistake("binary_cross_entropy", "clips only from below: log(1 - 1)", """
         def binary_cross_entropy(p, y, eps=1e-12):
             p = np.maximum(np.asarray(p, dtype=float), eps)
             return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-    """, cells=("test_binary_cross_entropy_edges",)),
+    """, cells=("test_binary_cross_entropy_edge",)),
     Mistake("binary_cross_entropy", "sum instead of mean", """
         def binary_cross_entropy(p, y, eps=1e-12):
             p = np.clip(p, eps, 1 - eps)
@@ -89,12 +89,12 @@ MISTAKES = [
         def binary_cross_entropy(p, y, eps=1e-12):
             p = np.clip(p, eps, 1 - eps, out=p)
             return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-    """, cells=("test_binary_cross_entropy_edges",)),
+    """, cells=("test_binary_cross_entropy_edge",)),
     Mistake("binary_cross_entropy", "hard-codes eps = 1e-7", """
         def binary_cross_entropy(p, y, eps=1e-12):
             p = np.clip(p, 1e-7, 1 - 1e-7)
             return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-    """, cells=("test_binary_cross_entropy_edges",)),
+    """, cells=("test_binary_cross_entropy_edge",)),
     # gradient_descent
     Mistake("gradient_descent", "updates w in place after storing it: every row is the same array", """
         def gradient_descent(grad_fn, w0, lr, steps):
@@ -113,7 +113,7 @@ MISTAKES = [
                 w -= lr * grad_fn(w)
                 path.append(w.copy())
             return np.array(path)
-    """, cells=("test_gradient_descent_edges",)),
+    """, cells=("test_gradient_descent_edge",)),
     Mistake("gradient_descent", "always evaluates the gradient at w0", """
         def gradient_descent(grad_fn, w0, lr, steps):
             w = np.array(w0, dtype=float)

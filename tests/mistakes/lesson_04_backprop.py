@@ -191,7 +191,7 @@ MISTAKES = [
                 x[idx] += h
                 grad[idx] = (fp - fm) / (2 * h)
             return grad
-    """, cells=("test_numerical_gradient_edges",)),
+    """, cells=("test_numerical_gradient_edge",)),
     Mistake("numerical_gradient", "never puts the old value back", """
         def numerical_gradient(f, x, h=1e-5):
             grad = np.zeros(x.shape)
@@ -213,7 +213,7 @@ MISTAKES = [
                 xm[idx] -= h
                 grad[idx] = (f(xp) - f(xm)) / (2 * h)
             return grad
-    """, cells=("test_numerical_gradient_edges",)),
+    """, cells=("test_numerical_gradient_edge",)),
     Mistake("numerical_gradient", "loops over range(len(x)): nudges whole rows of a matrix", """
         def numerical_gradient(f, x, h=1e-5):
             grad = np.zeros(x.shape)

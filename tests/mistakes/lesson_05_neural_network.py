@@ -48,7 +48,7 @@ MISTAKES = [
             np.random.seed(seed)
             return [(np.random.randn(a, b) * np.sqrt(2 / a), np.zeros(b))
                     for a, b in zip(layer_sizes[:-1], layer_sizes[1:])]
-    """, cells=("test_init_params_edges",)),
+    """, cells=("test_init_params_edge",)),
     Mistake("init_params", "a fresh generator for every layer: equal-shaped layers get equal weights", """
         def init_params(layer_sizes, seed=0):
             params = []
@@ -56,7 +56,7 @@ MISTAKES = [
                 rng = np.random.default_rng(seed)
                 params.append((rng.standard_normal((a, b)) * np.sqrt(2 / a), np.zeros(b)))
             return params
-    """, cells=("test_init_params_edges",)),
+    """, cells=("test_init_params_edge",)),
     Mistake("init_params", "W stored as (fan_out, fan_in)", """
         def init_params(layer_sizes, seed=0):
             rng = np.random.default_rng(seed)

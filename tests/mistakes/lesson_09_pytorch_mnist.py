@@ -59,7 +59,7 @@ def _evaluate(old, new):
 
 # Partial credit: each function's core test cell and its edge-case cell; a mistake names the cells it fails.
 def _cells(function):
-    core, edge = f"test_{function}", f"test_{function}_edge_cases"
+    core, edge = f"test_{function}", f"test_{function}_edge"
     return (core,), (edge,), (core, edge)
 
 

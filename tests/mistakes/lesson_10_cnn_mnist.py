@@ -1,6 +1,6 @@
 """Lesson 10: mistakes students make with convolutions, pooling, batch normalisation and a CNN.
 
-Each function has a core test cell (test_<f>) and an edge-case cell (test_<f>_edge_cases);
+Each function has a core test cell (test_<f>) and an edge-case cell (test_<f>_edge);
 every mistake names exactly the cells it must fail (`cells=`). A slow but correct answer (a Python loop over
 positions) is not a mistake: it is listed among the correct answers.
 """
@@ -12,7 +12,7 @@ LESSON = "10-cnn-mnist"
 
 def failing(function, which="both"):
     """The test cells of `function` a mistake must fail: 'core', 'edge' or 'both'."""
-    core, edge = f"test_{function}", f"test_{function}_edge_cases"
+    core, edge = f"test_{function}", f"test_{function}_edge"
     return {"core": (core,), "edge": (edge,), "both": (core, edge)}[which]
 
 

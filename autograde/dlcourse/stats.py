@@ -19,7 +19,6 @@ file), the same PNG files beside it, and the same numbers as CSV: summary.csv,
 tests.csv, messages.csv, students.csv.
 """
 
-import csv
 import html
 import json
 import re
@@ -238,13 +237,6 @@ def write_csvs(folder, named_tables):
     return paths
 
 
-def read_csv(path):
-    """A CSV file written by write_csvs as (header, rows)."""
-    with open(path, newline="", encoding="utf-8") as f:
-        header, *rows = list(csv.reader(f))
-    return header, rows
-
-
 CAPTIONS = {
     "summary": "The class at a glance",
     "tests": "Each autograded test: how many graded submissions failed it",
@@ -282,43 +274,6 @@ STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1
          "table{border-collapse:collapse;margin:1.5em 0}caption{font-weight:bold;text-align:left;padding:.3em 0}"
          "th,td{border:1px solid #888;padding:.25em .6em;text-align:left}img{max-width:100%}"
          "figure{margin:1.5em 0}")
-
-
-def read_tables(page_text):
-    """{table id: (header, rows)} of a page written by `page` (the tests compare it with the CSV files)."""
-    from html.parser import HTMLParser
-
-    class Reader(HTMLParser):
-        def __init__(self):
-            super().__init__()
-            self.found, self.name, self.row, self.text = {}, None, None, None
-
-        def handle_starttag(self, tag, attrs):
-            if tag == "table":
-                self.name = dict(attrs)["id"]
-                self.found[self.name] = []
-            elif tag == "tr" and self.name:
-                self.row = []
-            elif tag in ("td", "th") and self.row is not None:
-                self.text = ""
-
-        def handle_data(self, data):
-            if self.text is not None:
-                self.text += data
-
-        def handle_endtag(self, tag):
-            if tag in ("td", "th") and self.text is not None:
-                self.row.append(self.text)
-                self.text = None
-            elif tag == "tr" and self.row is not None:
-                self.found[self.name].append(self.row)
-                self.row = None
-            elif tag == "table":
-                self.name = None
-
-    reader = Reader()
-    reader.feed(page_text)
-    return {name: (rows[0], rows[1:]) for name, rows in reader.found.items()}
 
 
 def report_text(stats, top=3):

@@ -1,8 +1,8 @@
-# The instructor's nbgrader course: this folder holds the gradebook and the
-# students' submissions; the sources are ../solutions and the student versions
-# ../lessons. All settings are in dlcourse/settings.py.
-import os
-
+# The instructor's nbgrader course. This folder holds code only (this file and the dlcourse
+# package); the course's state (gradebook, submissions, grades, feedback, exports) lives in
+# ../course/, git-ignored. The sources are ../solutions, the student versions ../lessons.
+# All settings are in dlcourse/settings.py.
+from dlcourse.paths import COURSE_DIR
 from dlcourse.settings import configure
 
-configure(get_config(), os.path.dirname(os.path.abspath(__file__)))
+configure(get_config(), COURSE_DIR)

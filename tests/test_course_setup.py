@@ -9,7 +9,7 @@ import pytest
 from traitlets.config import PyFileConfigLoader
 
 from dlcourse import build, cli
-from dlcourse.paths import COURSE_DIR, LESSONS_DIR, SOLUTIONS_DIR, lesson_ids
+from dlcourse.paths import CONFIG_DIR, COURSE_DIR, LESSONS_DIR, SOLUTIONS_DIR, lesson_ids
 
 from .conftest import REPO
 from .lab_server import WORK, running_lab
@@ -19,8 +19,9 @@ def load_config(folder):
     return PyFileConfigLoader("nbgrader_config.py", path=str(folder)).load_config()
 
 
-@pytest.mark.parametrize("folder", [REPO, COURSE_DIR], ids=["repository root", "autograde"])
+@pytest.mark.parametrize("folder", [REPO, CONFIG_DIR], ids=["repository root", "autograde"])
 def test_nbgrader_finds_the_course_from_the_root_and_from_autograde(folder):
+    """Its configuration is in autograde/ (code only), its state in course/ (git-ignored)."""
     c = load_config(folder)
     assert c.CourseDirectory.root == str(COURSE_DIR)
     assert c.CourseDirectory.source_directory == str(SOLUTIONS_DIR)

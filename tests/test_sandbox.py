@@ -14,7 +14,7 @@ import pytest
 from traitlets.config import Config
 
 from dlcourse import sandbox
-from dlcourse.paths import REPO_ROOT, SOLUTIONS_DIR
+from dlcourse.paths import COURSE_DIR, REPO_ROOT, SOLUTIONS_DIR
 from dlcourse.sandbox.execute import GRADING_REPORT, SafeExecute, import_aliases
 
 needs_bwrap = pytest.mark.skipif(not sandbox.bwrap_path(), reason="bubblewrap is not available (apt-get install bubblewrap)")
@@ -75,16 +75,20 @@ def test_kernel_sees_a_read_only_machine_without_secrets_or_network(tmp_path):
 def test_only_what_a_kernel_needs_is_visible(tmp_path):
     """An allow-list, not a list of secrets: course state added later can never become visible."""
     import uuid
-    later = REPO_ROOT / "autograde" / f"grades-{uuid.uuid4().hex[:8]}.csv"  # say, an export made next week
+    later = COURSE_DIR / f"grades-{uuid.uuid4().hex[:8]}.csv"  # say, an export made next week
+    made_course = not COURSE_DIR.exists()
+    COURSE_DIR.mkdir(exist_ok=True)
     later.write_text("student,score\n")
     try:
         checks = {"utils": True, "data/mnist-sample": True, "autograde/dlcourse/sandbox/checker": True,
                   "autograde/nbgrader_config.py": False, "solutions": False, "tests": False, "README.md": False,
-                  ".git": False, f"autograde/{later.name}": False}
+                  ".git": False, f"course/{later.name}": False}
         nb, _ = run([code("import os\n" + "\n".join(
             f"print({rel!r}, os.path.exists({str(REPO_ROOT / rel)!r}))" for rel in checks))], tmp_path)
     finally:
         later.unlink()
+        if made_course:
+            COURSE_DIR.rmdir()
     seen = dict(line.rsplit(" ", 1) for line in text(nb.cells[0]).splitlines())
     assert {rel: seen[rel] == "True" for rel in checks} == checks
 

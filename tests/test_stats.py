@@ -239,9 +239,11 @@ def test_plots_pass_the_course_accessibility_checks_and_use_the_okabe_ito_palett
 
 
 def test_dashboards_and_exports_are_hidden_from_graded_kernels():
-    """They name students and scores: a submission being graded must not read them (settings.COURSE_STATE)."""
+    """They name students and scores: a submission being graded must not read them. They live in a
+    course folder, which a graded kernel sees as empty as a whole, whichever course is grading."""
     from dlcourse.paths import COURSE_DIR, SOLUTIONS_DIR
     from dlcourse.settings import hidden_paths
-    hidden = hidden_paths(COURSE_DIR, SOLUTIONS_DIR, COURSE_DIR / "exchange")
-    for name in ("stats", "grades.csv", "grades-canvas.csv", "grades-moodle.csv"):
-        assert str((COURSE_DIR / name).resolve()) in hidden, name
+    elsewhere = COURSE_DIR.parent / "tests" / "artifacts" / "another-course"
+    for course in (COURSE_DIR, elsewhere):
+        hidden = hidden_paths(course, SOLUTIONS_DIR, course / "exchange")
+        assert {str(COURSE_DIR.resolve()), str(course.resolve())} <= set(hidden), course

@@ -304,20 +304,20 @@ def test_make_lab_sets_up_the_bundle_and_dlcourse_check_works_there(tmp_path):
 
 
 def test_students_data_in_the_course_folder_is_never_committed():
-    """Course state under autograde/ (a class's submissions, grades, roster, exports, dashboards, repaired
+    """The default course's state in course/ (a class's submissions, grades, roster, exports, dashboards, repaired
     originals) is git-ignored, so neither a commit nor a bundle (which copies only what git
     would track) can carry it."""
-    state = ["autograde/gradebook.db", "autograde/submitted/ada/01-perceptron/01-perceptron.ipynb",
-             "autograde/autograded/ada/x.ipynb", "autograde/feedback/ada/x.html", "autograde/exchange/x",
-             "autograde/repairs/ada/01-perceptron/report.json", "autograde/students.csv", "autograde/grades.csv",
-             "autograde/export-2026-spring.csv", "autograde/release/01-perceptron/01-perceptron.ipynb",
-             "autograde/stats/01-perceptron/index.html", "autograde/grades-canvas.csv"]
+    state = ["course/gradebook.db", "course/submitted/ada/01-perceptron/01-perceptron.ipynb",
+             "course/autograded/ada/x.ipynb", "course/feedback/ada/x.html", "course/exchange/x",
+             "course/repairs/ada/01-perceptron/report.json", "course/students.csv", "course/grades.csv",
+             "course/export-2026-spring.csv", "course/release/01-perceptron/01-perceptron.ipynb",
+             "course/stats/01-perceptron/index.html", "course/grades-canvas.csv", "course/deadlines.toml"]
     ignored = subprocess.run(["git", "check-ignore", "--no-index", "--stdin"], cwd=REPO, input="\n".join(state),
                              capture_output=True, text=True).stdout.split()
     assert sorted(ignored) == sorted(state), f"not ignored: {sorted(set(state) - set(ignored))}"
     kept = subprocess.run(["git", "check-ignore", "--no-index", "autograde/nbgrader_config.py",
                            "autograde/dlcourse/cli.py"], cwd=REPO, capture_output=True, text=True).stdout.split()
-    assert kept == [], "the course folder's configuration and the package stay tracked"
+    assert kept == [], "the course's configuration and the package stay tracked"
 
 
 def test_outside_a_git_checkout_the_bundle_still_leaves_out_what_git_would_ignore(tmp_path):

@@ -14,7 +14,7 @@
     dlcourse update NOTEBOOK | --all        take a corrected lesson into your notebook, keeping your answers
     dlcourse repair NOTEBOOK [--write]      repair a notebook whose cells were split, merged, copied, ...
 
-Every command that works on a course takes --course DIR (default: autograde/).
+Every command that works on a course takes --course DIR (default: course/, configured by autograde/).
 """
 
 import argparse
@@ -23,14 +23,16 @@ from pathlib import Path
 
 from . import build as build_mod
 from . import deadlines, grading, merge, repair, sandbox, selfcheck, summary
-from .course import NbgraderError, make_course
+from .course import NbgraderError, config_dir, make_course
 from .paths import COURSE_DIR, COURSE_ID, LESSONS_DIR, lesson_ids
 from .workspace import WORK_DIR, ensure_workspace
 
 
 def _course(path):
     course = Path(path).resolve()
-    if not (course / "nbgrader_config.py").exists():
+    if course == COURSE_DIR.resolve():
+        course.mkdir(exist_ok=True)  # the default course's state folder, made on first use
+    if not (config_dir(course) / "nbgrader_config.py").exists():
         raise SystemExit(f"dlcourse: {course} is not a course folder (no nbgrader_config.py). "
                          f"Create one with: dlcourse init {path}")
     return course

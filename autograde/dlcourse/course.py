@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .paths import COURSE_ID, SOLUTIONS_DIR
+from .paths import CONFIG_DIR, COURSE_DIR, COURSE_ID, SOLUTIONS_DIR
 
 CONFIG_TEMPLATE = '''\
 # A course folder made by dlcourse: grades with the settings of dlcourse/settings.py.
@@ -20,6 +20,19 @@ configure(
     course_id={course_id!r},
 )
 '''
+
+
+def config_dir(course_root):
+    """The folder holding a course's nbgrader_config.py: autograde/ for the default course (whose
+    folder, course/, holds state only), the course folder itself for one made by `make_course`."""
+    course_root = Path(course_root).resolve()
+    return CONFIG_DIR if course_root == COURSE_DIR.resolve() else course_root
+
+
+def load_config(course_root):
+    """A course's nbgrader configuration, read from its nbgrader_config.py."""
+    from traitlets.config import PyFileConfigLoader
+    return PyFileConfigLoader("nbgrader_config.py", path=str(config_dir(course_root))).load_config()
 
 
 class NbgraderError(RuntimeError):
@@ -61,7 +74,7 @@ def run_nbgrader(course_root, *args, check=True, env=None, timeout=None, stream=
     """
     command = [sys.executable, "-m", "nbgrader", *map(str, args)]
     proc = subprocess.run(
-        command, cwd=str(course_root), env=nbgrader_env(env), timeout=timeout,
+        command, cwd=str(config_dir(course_root)), env=nbgrader_env(env), timeout=timeout,
         stdout=None if stream else subprocess.PIPE, stderr=None if stream else subprocess.STDOUT,
         text=True, stdin=subprocess.DEVNULL,
     )
@@ -77,14 +90,12 @@ def nbgrader_api(course_root):
     The same calls the Formgrader makes; cheaper than one `nbgrader` process per step.
     """
     from nbgrader.apps import NbGraderAPI
-    from traitlets.config import PyFileConfigLoader
 
     # nbgrader runs `alembic` from PATH: use this environment's, even when it was not activated.
     bin_dir = os.path.dirname(sys.executable)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course_root)).load_config()
-    return NbGraderAPI(config=config)
+    return NbGraderAPI(config=load_config(course_root))
 
 
 def api_call(result, what):

@@ -66,8 +66,8 @@ class GradeResult:
 
 def course_config(course):
     """The course's nbgrader config, loaded from its nbgrader_config.py."""
-    from traitlets.config import PyFileConfigLoader
-    return PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    from .course import load_config
+    return load_config(course)
 
 
 def _config_value(course, name):

@@ -6,7 +6,10 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS_DIR = REPO_ROOT / "solutions"  # nbgrader's source: full solutions and hidden tests
 LESSONS_DIR = REPO_ROOT / "lessons"  # nbgrader's release: what students get, generated
-COURSE_DIR = REPO_ROOT / "autograde"  # the instructor's nbgrader course folder
+CONFIG_DIR = REPO_ROOT / "autograde"  # the grader: this package and the course's nbgrader_config.py (code only)
+# The default course's state: gradebook, submissions, grades, feedback, exports. Made on first use,
+# git-ignored as a whole, and never mixed with code.
+COURSE_DIR = REPO_ROOT / "course"
 
 COURSE_ID = "dl-from-scratch"
 

@@ -891,9 +891,8 @@ REPAIRS_DIR = "repairs"  # <course>/repairs/<student>/<lesson>/: originals and w
 
 
 def _release_dir(course):
-    from traitlets.config import PyFileConfigLoader
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
-    return Path(config.CourseDirectory.release_directory)
+    from .course import load_config
+    return Path(load_config(course).CourseDirectory.release_directory)
 
 
 def _sha256(path):

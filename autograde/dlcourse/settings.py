@@ -38,9 +38,6 @@ LIMITS = {
 # Everything in the repository a graded kernel must not read: answers, hidden tests, other
 # people's work, history. It keeps utils/ and data/ (the lessons use them) and dlcourse itself.
 REPOSITORY_SECRETS = ("solutions", "tests", "benchmarks", ".git", "work")
-COURSE_STATE = ("gradebook.db", "submitted", "autograded", "feedback", "exchange", "release", "students.csv",
-                "stats", "grades.csv", "grades-canvas.csv", "grades-moodle.csv",  # dashboards, exports
-                "deadlines.toml")
 
 UNSAFE_VARIABLE = "DLCOURSE_UNSAFE"  # "1": grade even without bubblewrap (results marked "not isolated")
 
@@ -62,14 +59,10 @@ def _positive_int(name, default):
 
 
 def hidden_paths(course_root, source_dir, exchange):
-    """Folders and files the sandboxed kernel sees as empty: see REPOSITORY_SECRETS and COURSE_STATE."""
-    paths = [Path(source_dir), Path(exchange)] + [REPO_ROOT / name for name in REPOSITORY_SECRETS]
-    package = Path(__file__).resolve().parent
-    for course in {Path(course_root).resolve(), COURSE_DIR}:
-        if package.is_relative_to(course):
-            paths += [course / name for name in COURSE_STATE]  # keep dlcourse itself visible
-        else:
-            paths.append(course)
+    """Folders the sandboxed kernel sees as empty: REPOSITORY_SECRETS, the sources, the exchange and
+    every course folder as a whole (a course folder holds state only, never code the kernel needs)."""
+    paths = [Path(source_dir), Path(exchange), Path(course_root), COURSE_DIR]
+    paths += [REPO_ROOT / name for name in REPOSITORY_SECRETS]
     return sorted({str(p.resolve()) for p in paths})
 
 

@@ -28,16 +28,18 @@ def code(source, test_id=None):
     return cell
 
 
-def run(cells, tmp_path, **limits):
+def run(cells, tmp_path, resources=None, config=None, **limits):
+    """Run `cells` as a notebook through SafeExecute in tmp_path: (the notebook, the grading report).
+    `resources` and `config` add to the defaults (nbgrader's assignment and notebook, a source folder)."""
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    config = Config()
+    config = config or Config()
     config.SafeExecute.timeout = limits.pop("timeout", 20)
     config.SafeExecute.stuck_grace = 3
     for name, value in limits.items():
         section = "SandboxedKernelManager" if name in ("memory_mb", "max_processes", "hidden_paths") else "SafeExecute"
         setattr(config[section], name, value)
-    nb, _ = SafeExecute(config=config).preprocess(nb, {"metadata": {"path": str(tmp_path)}})
+    nb, _ = SafeExecute(config=config).preprocess(nb, {"metadata": {"path": str(tmp_path)}, **(resources or {})})
     report = __import__("json").loads((tmp_path / GRADING_REPORT).read_text())
     return nb, report
 

@@ -14,7 +14,9 @@ them that every training script needs and that would only distract:
   loop that forgets ``.to(device)`` fails on a CPU-only machine the way it
   would fail on a GPU;
 - ``predict``, ``confusion_matrix``, ``plot_confusion_matrix``,
-  ``show_weight_grid``: looking inside a trained model.
+  ``show_weight_grid``: looking inside a trained model;
+- ``torch_calls``: which PyTorch functions a call made (lesson 10's tests use it to
+  check that a numpy exercise is done in numpy).
 
 Lesson 10 uses these too; what only its CNNs need (moving digits, filters,
 feature maps, augmentation) is in ``utils.cnn``.
@@ -31,6 +33,7 @@ import numpy as np
 import torch
 import torch._dynamo  # noqa: F401  (see below)
 from torch import nn
+from torch.overrides import TorchFunctionMode
 from torch.utils.data import Dataset
 
 from . import plots
@@ -48,6 +51,30 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------- data
+
+class _TorchCallRecorder(TorchFunctionMode):
+    """Notes the name of every PyTorch function or tensor method called while it is active."""
+
+    def __init__(self):
+        super().__init__()
+        self.names = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        self.names.append(getattr(func, "__name__", repr(func)))
+        return func(*args, **(kwargs or {}))
+
+
+def torch_calls(function, *args, **kwargs):
+    """(function(*args, **kwargs), names of the PyTorch functions it called, in order).
+
+    Every route into PyTorch's operations passes through its function modes
+    (torch.nn.functional, torch.ops.aten, tensor methods, even np.asarray of a tensor),
+    so an empty list means the call computed without PyTorch.
+    """
+    with _TorchCallRecorder() as recorder:
+        result = function(*args, **kwargs)
+    return result, recorder.names
+
 
 def pixel_stats(images, chunk=10_000):
     """Mean and standard deviation of all pixels, on the 0-1 scale.

@@ -29,6 +29,7 @@ EFFECTS = {
     "deleted a graded cell": "the lesson's version was put back and graded",
     "changed a graded cell's type": "set back to the lesson's type and graded",
     "imports course helpers": "no effect on the score: worth a look",
+    "not numpy only": "worth a look: the function's tests fail an answer that calls PyTorch",
     "report unreadable": "the sandbox's report is missing: grade again",
 }
 

@@ -135,6 +135,22 @@ MISTAKES = [
         ("out = np.zeros((n, c_out, h_out, w_out))", "out = np.zeros((n, c_out, h_out, w_out), dtype=X.dtype)")),
         cells=failing("conv2d_forward", "edge")),
 
+    Mistake("conv2d_forward", "hands the arrays to PyTorch's F.conv2d", """
+        def conv2d_forward(X, W, b, stride=1, padding=0):
+            return F.conv2d(torch.tensor(X, dtype=torch.float64), torch.tensor(W, dtype=torch.float64),
+                            torch.tensor(b, dtype=torch.float64), stride=stride, padding=padding).numpy()
+    """, cells=failing("conv2d_forward")),
+    Mistake("conv2d_forward", "numpy around torch's unfold (im2col by PyTorch)", """
+        def conv2d_forward(X, W, b, stride=1, padding=0):
+            X, W = np.asarray(X, dtype=float), np.asarray(W, dtype=float)
+            n, _, h, w = X.shape
+            f = W.shape[-1]
+            h_out, w_out = conv_output_size(h, f, padding, stride), conv_output_size(w, f, padding, stride)
+            cols = F.unfold(torch.from_numpy(X), f, padding=padding, stride=stride).numpy()
+            out = np.einsum("ok,nkl->nol", W.reshape(len(W), -1), cols)
+            return out.reshape(n, len(W), h_out, w_out) + np.asarray(b, dtype=float)[None, :, None, None]
+    """, cells=failing("conv2d_forward")),
+
     # maxpool2d_forward
     Mistake("maxpool2d_forward", "average pooling", variant(_POOL, (".max(axis=(-2, -1))", ".mean(axis=(-2, -1))")),
             cells=failing("maxpool2d_forward")),
@@ -169,6 +185,11 @@ MISTAKES = [
     Mistake("maxpool2d_forward", "pools over every example of the batch at once", variant(
         _POOL, (".max(axis=(-2, -1))", ".max(axis=(-2, -1)).max(axis=0, keepdims=True).repeat(len(X), axis=0)")),
         cells=failing("maxpool2d_forward")),
+
+    Mistake("maxpool2d_forward", "hands the arrays to PyTorch's F.max_pool2d", """
+        def maxpool2d_forward(X, size=2, stride=2):
+            return F.max_pool2d(torch.from_numpy(np.asarray(X, dtype=float)), size, stride).numpy()
+    """, cells=failing("maxpool2d_forward")),
 
     # batchnorm_forward
     Mistake("batchnorm_forward", "the unbiased variance (divides by n - 1)", variant(_BN, ("X.var(axis=0)", "X.var(axis=0, ddof=1)")),
@@ -304,6 +325,11 @@ MISTAKES = [
                 x = F.max_pool2d(F.relu(self.conv(x)), 2).flatten(1)
                 return self.fc(F.dropout(x, 0.5))
     """, cells=failing("SmallCNN", "both")),
+    Mistake("batchnorm_forward", "hands the arrays to PyTorch's F.batch_norm", """
+        def batchnorm_forward(X, gamma, beta, eps=1e-5):
+            t = torch.tensor(np.asarray(X, dtype=float))
+            return F.batch_norm(t, None, None, torch.tensor(gamma), torch.tensor(beta), training=True, eps=eps).numpy()
+    """, cells=failing("batchnorm_forward")),
 ]
 
 

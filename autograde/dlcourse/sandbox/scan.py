@@ -4,8 +4,16 @@ Nothing here changes a score. "suspicious code" notes go to the grading report
 only; an answer that takes something from the course's own packages (utils, the
 grader) is flagged for review: those modules hold no graded function's job
 (tests/test_no_free_answers.py), but an answer that leans on them is worth a look.
+
+An exercise the lesson marks numpy-only (the cell tag `numpy-only` in the
+source, e.g. lesson 10's convolution) is checked against an allow-list: its answer may
+name numpy, the lesson's other answers, its own variables and plain builtins, and
+nothing that leads elsewhere. Its tests already fail an answer that calls PyTorch
+(utils.torch_helpers.torch_calls); this flags one that tries to hide the call.
 """
 
+import ast
+import builtins
 import io
 import re
 import tokenize
@@ -43,6 +51,17 @@ SUSPICIOUS_TEXT = [
 
 COURSE_PACKAGES = ("utils", "dlcourse")
 
+# Builtins a numpy-only answer may name: none of them reaches a module, a frame or a name by its text.
+UNSAFE_BUILTINS = {"__import__", "__build_class__", "__loader__", "__spec__", "breakpoint", "compile", "delattr",
+                   "eval", "exec", "getattr", "globals", "help", "input", "locals", "open", "setattr", "vars",
+                   "memoryview", "copyright", "credits", "license", "exit", "quit"}
+SAFE_BUILTINS = frozenset(name for name in dir(builtins) if not name.startswith("_")) - UNSAFE_BUILTINS
+# Attribute names that lead from numpy to the interpreter or to other libraries.
+LEADS_ELSEWHERE = re.compile(r"^(_.*|sys|os|modules|builtins|importlib|torch|overrides|ctypes|ctypeslib|"
+                             r"(f|tb|gi|cr|ag)_\w+)$")
+NUMPY_MODULES = ("numpy", "math")
+NUMPY_ONLY_TAG = "numpy-only"
+
 
 def course_helper_names(aliases):
     """Names by which the lesson refers to the course's own packages ({name: (module, attribute)})."""
@@ -56,6 +75,10 @@ def scan_student_code(nb, aliases, lesson_nb=None):
     imports = re.compile(rf"^\s*(from\s+({packages})\b|import\s+.*\b({packages})\b)|__import__\(\s*['\"]({packages})|"
                          rf"import_module\(\s*['\"]({packages})", re.MULTILINE)
     helpers = set(course_helper_names(aliases))
+    numpy_only = numpy_only_answers(lesson_nb)
+    numpy_names = {name for name, (module, _) in aliases.items() if module.split(".")[0] in NUMPY_MODULES}
+    answer_names = {c.metadata.get("nbgrader", {}).get("grade_id") for c in (lesson_nb or nb).cells
+                    if c.cell_type == "code" and nbutils.is_solution(c)}  # the lesson's, not the student's
     lesson_code = {c.source.strip() for c in (lesson_nb.cells if lesson_nb is not None else []) if c.cell_type == "code"}
     found = []
     for index, cell in enumerate(nb.cells):
@@ -78,7 +101,61 @@ def scan_student_code(nb, aliases, lesson_nb=None):
             if used:
                 found.append({"cell": index, "grade_id": grade_id, "kind": "imports course helpers",
                               "detail": f"the answer uses the course's own code: {used!r}"})
+            if grade_id in numpy_only:
+                outside = outside_numpy(cell.source, numpy_names | answer_names)
+                if outside:
+                    found.append({"cell": index, "grade_id": grade_id, "kind": "not numpy only",
+                                  "detail": f"{grade_id} is a numpy exercise; the answer reaches for "
+                                            + ", ".join(repr(name) for name in outside)})
     return found
+
+
+def numpy_only_answers(lesson_nb):
+    """Grade ids of the answer cells the lesson (its source) tags `numpy-only`."""
+    return {c.metadata.get("nbgrader", {}).get("grade_id") for c in (lesson_nb.cells if lesson_nb is not None else [])
+            if c.cell_type == "code" and nbutils.is_solution(c) and NUMPY_ONLY_TAG in c.metadata.get("tags", ())}
+
+
+def outside_numpy(source, allowed):
+    """What a numpy-only answer names beyond `allowed` globals, its own variables and SAFE_BUILTINS:
+    other globals, imports of anything but numpy and math, attributes that lead to the interpreter or
+    other libraries (private or dunder names, sys, torch, frames), and strings that name torch."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []  # it fails its tests anyway
+    bound, loaded, found = set(), [], []
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Load):
+                loaded.append(node.id)
+            else:
+                bound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            for alias in node.names:
+                root = (module or alias.name).split(".")[0]
+                if root not in NUMPY_MODULES:
+                    found.append(f"import {module or alias.name}")
+                bound.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.Attribute) and LEADS_ELSEWHERE.match(node.attr):
+            found.append(f".{node.attr}")
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and "torch" in node.value.lower()
+              and id(node) not in docstrings):
+            found.append(f"the text {node.value!r}")
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    for name in loaded:
+        if name not in bound and name not in allowed and name not in SAFE_BUILTINS:
+            found.append(name)
+    return list(dict.fromkeys(found))
 
 
 def code_only(source):

@@ -23,7 +23,7 @@ RECORDED_MODULES = ("builtins", "sys", "math", "cmath", "warnings", "copy", "con
                     "operator", "itertools", "collections", "types", "threading", "io", "marshal", "os", "posixpath",
                     "genericpath", "stat", "select", "logging",
                     "torch", "torch.nn", "torch.nn.functional", "torch.nn.modules.module", "torch.optim",
-                    "torch.optim.optimizer", "torch.utils.data", "torch.autograd",
+                    "torch.optim.optimizer", "torch.utils.data", "torch.autograd", "torch.overrides",
                     "IPython.core.interactiveshell", "ipykernel.zmqshell", "ipykernel.ipkernel",
                     "ipykernel.kernelbase")
 # Imported before any student code so that their insides are recorded as the libraries left them.
@@ -32,7 +32,7 @@ ALWAYS_PRELOAD = ("numpy", "numpy.testing", "numpy.linalg", "numpy.random", "mat
                   "logging", "collections", "utils")
 # A lesson that imports torch also imports these, some of which patch torch when first imported.
 TORCH_PRELOAD = ("torch", "torch.nn", "torch.nn.functional", "torch.optim", "torch.utils.data",
-                 "torch.testing", "torch._dynamo")
+                 "torch.testing", "torch._dynamo", "torch.overrides")
 # Names IPython and ipykernel rebind themselves while running cells.
 VOLATILE_NAMES = {
     "builtins": {"_", "__", "___", "exit", "quit", "get_ipython", "display", "help", "copyright", "credits",

@@ -103,3 +103,26 @@ def test_more_batches_than_children_at_once(tmp_path):
     batches = [{"double": f"def double(x):\n    return x * {k}"} for k in range(7)]
     _, outcomes = trial.run_cells(CELLS, batches, tmp_path, parallel=2)
     assert [outcome["test_double"] is None for outcome in outcomes] == [k == 2 for k in range(7)]
+
+
+def test_a_test_that_writes_to_stderr_fails_as_nbgrader_scores_it(tmp_path):
+    """nbgrader gives a test cell with stderr output no points (nbgrader.utils.determine_grade), so a
+    warning an answer raises during its test costs the test, in the trial as in real grading; what
+    a non-test cell writes to stderr (a progress bar) costs nothing."""
+    from nbformat.v4 import new_code_cell, new_output
+    from nbgrader.utils import determine_grade
+
+    cell = new_code_cell("", outputs=[new_output("stream", name="stderr", text="RuntimeWarning: overflow\n")])
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "points": 1, "grade_id": "t"}
+    assert determine_grade(cell) == (0, 1.0), "nbgrader's rule, which the trial follows"
+    cells = [setup("import numpy as np\nimport sys\ndata = np.arange(4.0)\nsys.stderr.write('a progress bar\\n')"), *CELLS[1:]]
+    batches = [
+        {"double": "def double(x):\n    return np.exp(np.float64(1000)) * 0 + 2 * x"},  # overflow warning: inf*0=nan
+        {"double": "def double(x):\n    import warnings\n    warnings.warn('careful')\n    return 2 * x"},
+        {"total": "def total(x):\n    import sys\n    print('debug', file=sys.stderr)\n    return float(np.sum(x))"},
+    ]
+    reference, outcomes = trial.run_cells(cells, batches, tmp_path)
+    assert reference == {"test_double": None, "test_total": None}, "stderr outside a test costs nothing"
+    assert outcomes[1]["test_double"].startswith("wrote to stderr") and "careful" in outcomes[1]["test_double"]
+    assert outcomes[2]["test_total"] == "wrote to stderr: debug" and outcomes[2]["test_double"] is None
+    assert outcomes[0]["test_double"], "nan values fail the assertion, the overflow warning too"

@@ -14,6 +14,9 @@ SPEC (JSON): {"cells": [{"grade_id", "kind": "answer"|"test"|"setup", "source"}]
 RESULT (JSON): {"reference": {test_id: error or null},
                 "batches": [{test_id: error or null}]}   (null: the test cell passed)
 
+A test cell fails as nbgrader scores it: an exception, or anything written to stderr (a
+numpy RuntimeWarning printed during a test costs the test its points in real grading too).
+
 A batch given a list of tests runs only those test cells, and no cell after the
 last of them; the others are absent from its result. (Test cells change no
 variable the rest of a lesson uses, so leaving one out changes no other outcome.)
@@ -21,6 +24,7 @@ Up to `parallel` children run at once, and a new one starts as soon as one ends.
 """
 
 import gc
+import io
 import json
 import os
 import signal
@@ -43,15 +47,23 @@ def _silence():
     os.dup2(null, 2)
 
 
-def run_cell(shell, source, timeout):
-    """None if the cell ran without an exception, else 'ErrorName: message'."""
+def run_cell(shell, source, timeout, stderr_fails=False):
+    """None if the cell ran cleanly, else 'ErrorName: message'. With stderr_fails (test cells),
+    text written to stderr fails the cell as well, as nbgrader scores it."""
+    captured, stderr = io.StringIO(), sys.stderr
+    sys.stderr = captured
     signal.alarm(timeout)
     try:
         result = shell.run_cell(source, store_history=False, silent=True)
     finally:
         signal.alarm(0)
+        sys.stderr = stderr
     error = result.error_before_exec or result.error_in_exec
-    return None if error is None else f"{type(error).__name__}: {error}"[:300]
+    if error is not None:
+        return f"{type(error).__name__}: {error}"[:300]
+    if stderr_fails and captured.getvalue():
+        return f"wrote to stderr: {captured.getvalue().strip()}"[:300]
+    return None
 
 
 def run_tail(shell, cells, start, answers, timeout, only=None):
@@ -62,7 +74,7 @@ def run_tail(shell, cells, start, answers, timeout, only=None):
     for cell in cells[start:]:
         if cell["kind"] == "test" and left is not None and cell["grade_id"] not in left:
             continue
-        error = run_cell(shell, answers.get(cell["grade_id"], cell["source"]), timeout)
+        error = run_cell(shell, answers.get(cell["grade_id"], cell["source"]), timeout, cell["kind"] == "test")
         if cell["kind"] == "test":
             outcome[cell["grade_id"]] = error
             if left is not None:
@@ -156,7 +168,7 @@ def main(spec_path, result_path):
                         if index[t] >= i and (only[b] is None or t in only[b])}
             earlier = [t for t in tests if index[t] < i and (only[b] is None or t in only[b])]
             outcomes[b] = {**{t: reference[t] for t in earlier}, **tail}
-        error = run_cell(shell, cell["source"], timeout)
+        error = run_cell(shell, cell["source"], timeout, cell["kind"] == "test")
         if cell["kind"] == "test":
             reference[cell["grade_id"]] = error
         elif error:

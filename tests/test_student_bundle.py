@@ -316,7 +316,7 @@ def test_students_data_in_the_course_folder_is_never_committed():
                              capture_output=True, text=True).stdout.split()
     assert sorted(ignored) == sorted(state), f"not ignored: {sorted(set(state) - set(ignored))}"
     kept = subprocess.run(["git", "check-ignore", "--no-index", "autograde/nbgrader_config.py",
-                           "autograde/dlcourse/cli.py"], cwd=REPO, capture_output=True, text=True).stdout.split()
+                           "autograde/dlcourse/cli/__init__.py"], cwd=REPO, capture_output=True, text=True).stdout.split()
     assert kept == [], "the course's configuration and the package stay tracked"
 
 

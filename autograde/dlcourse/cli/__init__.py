@@ -66,7 +66,3 @@ def main(argv=None):
     except (NbgraderError, ValueError, CourseNotFound) as err:
         print(f"dlcourse: {err}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

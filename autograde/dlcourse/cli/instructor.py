@@ -1,17 +1,9 @@
-"""The instructor commands: the sources in solutions/, the released lessons/, and a course folder.
+"""The instructor commands (init, build, grade, feedback, export, stats, student-bundle; listed in
+dlcourse/cli/__init__.py): the sources in solutions/, the released lessons/, and a course folder.
 
-    dlcourse init DIR                       a new course folder for one class
-    dlcourse build [LESSON ...] [--check]   regenerate lessons/ from solutions/
-    dlcourse grade LESSON [--student ID]    autograde submissions in the course folder
-    dlcourse grade LESSON --only-new        ... only those new or changed since graded by the current tests
-    dlcourse feedback LESSON                HTML feedback that never shows hidden tests
-    dlcourse export [--to grades.csv]       every student's scores as CSV (--layout canvas|moodle for an LMS)
-    dlcourse stats LESSON                   the class's results: score distribution, failing tests, messages
-    dlcourse student-bundle DIR             what students receive: no solutions, hidden tests or course state
-
-Every command that works on a course takes --course DIR (default: course/, configured by autograde/).
-The grader's modules are imported by the command that needs them, never here, so that building
-the parser (which `dlcourse check` does too) loads nothing of the grader.
+The grader's modules are imported by the command that needs them, never at the top of this
+module, so that building the parser (which a student's `dlcourse check` does too) loads nothing
+of the grader.
 """
 
 import sys

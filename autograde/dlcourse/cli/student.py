@@ -1,10 +1,5 @@
-"""The student commands: a student's own notebooks, in work/, against the released lessons/.
-
-    dlcourse check NOTEBOOK ...             restart, run all, run the visible tests; exit 1 on failure
-    dlcourse update NOTEBOOK | --all        take a corrected lesson into your notebook, keeping your answers
-    dlcourse repair NOTEBOOK [--write]      repair a notebook whose cells were split, merged, copied, ...
-    dlcourse workspace                      copy new lessons into work/ (yours)
-    dlcourse lessons                        list the lessons
+"""The student commands (check, update, repair, workspace, lessons; listed in dlcourse/cli/__init__.py):
+a student's own notebooks, in work/, against the released lessons/.
 
 None of them needs a course folder, the instructor sources or the grader: this module imports
 nothing of grading, sandboxing, statistics, exports or deadlines (tests/test_cli_groups.py runs

@@ -5,6 +5,7 @@ A student command must not load the grader: each one is run for real in a fresh 
 which then lists the modules it loaded.
 """
 
+import argparse
 import json
 import re
 import shutil
@@ -63,7 +64,7 @@ def test_help_lists_the_two_groups_apart(capsys):
 
 def test_each_command_belongs_to_its_groups_module():
     for names, group in ((STUDENT, student), (INSTRUCTOR, instructor)):
-        sub = cli.argparse.ArgumentParser().add_subparsers()
+        sub = argparse.ArgumentParser().add_subparsers()
         group.add_commands(sub)
         assert list(sub.choices) == names
 

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from dlcourse.paths import ROOT_VARIABLE, lesson_ids
+from dlcourse.paths import ROOT_VARIABLE, find_root, lesson_ids
 
 from .conftest import REPO
 
@@ -83,3 +83,11 @@ def test_dlcourse_root_names_the_course(installed, tmp_path):
 def test_inside_a_course_the_working_folder_finds_it(installed):
     done = dlcourse(installed, "lessons", cwd=REPO / "lessons" / lesson_ids()[0])
     assert (done.returncode, done.stdout.split()) == (0, lesson_ids()), done.stderr
+
+
+def test_dlcourse_root_comes_before_the_packages_own_checkout(tmp_path):
+    other = tmp_path / "other-course"
+    for name in ("lessons", "autograde"):
+        (other / name).mkdir(parents=True)
+    assert find_root({ROOT_VARIABLE: str(other)}, cwd=REPO) == other.resolve()
+    assert find_root({}, cwd=other) == REPO, "the editable install's own checkout, wherever it is run"

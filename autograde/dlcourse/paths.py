@@ -29,7 +29,10 @@ class CourseNotFound(RuntimeError):
 def is_course_root(folder):
     """A folder holding a course: its released lessons/ and autograde/ (the grader, its configuration)."""
     folder = Path(folder)
-    return (folder / "lessons").is_dir() and (folder / "autograde").is_dir()
+    try:
+        return (folder / "lessons").is_dir() and (folder / "autograde").is_dir()
+    except OSError:  # a folder this user may not look into
+        return False
 
 
 def find_root(environ=os.environ, cwd=None):
@@ -39,7 +42,10 @@ def find_root(environ=os.environ, cwd=None):
     home = _PACKAGE.parents[1]
     if _PACKAGE.parent.name == "autograde" and is_course_root(home):
         return home
-    here = Path(cwd or Path.cwd()).resolve()
+    try:
+        here = Path(cwd or Path.cwd()).resolve()
+    except OSError:  # the working folder was deleted
+        return None
     return next((folder for folder in (here, *here.parents) if is_course_root(folder)), None)
 
 
@@ -65,7 +71,7 @@ def require_root():
     if _FOUND is None:
         raise CourseNotFound(
             f"no course found: dlcourse is installed in {_PACKAGE.parent}, outside a course, and neither "
-            f"{Path.cwd()} nor a folder above it holds lessons/ and autograde/. Run it inside the course "
+            "the working folder nor a folder above it holds lessons/ and autograde/. Run it inside the course "
             f"folder, set {ROOT_VARIABLE}=/path/to/the/course, or install the course editable (pip install -e).")
     if not is_course_root(_FOUND):
         raise CourseNotFound(f"{ROOT_VARIABLE}={_FOUND} is not a course folder (no lessons/ and autograde/ there)")

@@ -9,6 +9,12 @@ PYTHON     ?= python3
 VENV       := .venv
 BIN        := $(CURDIR)/$(VENV)/bin
 STAMP      := $(VENV)/.installed
+# pyproject.toml's extras that `make test` adds (the test suite, browser tests, the PostgreSQL
+# driver); `make lab` installs none, as a student's install. The stamp's name holds the list,
+# so changing it installs again.
+TEST_EXTRAS ?= test,browser,postgres
+comma      := ,
+TEST_STAMP := $(VENV)/.installed-$(subst $(comma),-,$(TEST_EXTRAS))
 LAB_ARGS   ?=
 WORK       ?= work
 PYTEST_ARGS ?=
@@ -24,7 +30,7 @@ endif
 # nbgrader's autograde runs `alembic` from PATH, so the venv's bin must come first.
 RUN := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
 
-.PHONY: lab instructor test env build check-python clean-env
+.PHONY: lab instructor test env test-env build check-python clean-env
 
 # Students work in work/ (their own copies, never overwritten); lessons/ stays as released.
 # JupyterLab serves work/ only, as a student's copy of the course does (dlcourse student-bundle):
@@ -38,7 +44,7 @@ lab: env
 instructor: env
 	$(RUN) $(BIN)/jupyter lab --ServerApp.root_dir="$(CURDIR)" $(ROOT_FLAG) $(LAB_ARGS)
 
-test: env
+test: test-env
 	@# Debian packages the tests need (chromium, bubblewrap), installed when missing as root or with sudo.
 	@bash tests/install-system-packages.sh
 	$(RUN) $(BIN)/python -m pytest -n $(TEST_PROCESSES) $(PYTEST_ARGS)
@@ -53,6 +59,13 @@ $(STAMP): pyproject.toml constraints.txt autograde/jupyterlab-overrides.json
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp autograde/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(STAMP)
+
+# The same install with the extras (newer than $(STAMP), so whatever reinstalls that reinstalls this).
+test-env: $(TEST_STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[$(TEST_EXTRAS)]"
+	touch $(TEST_STAMP)
 
 # Regenerate the student versions in lessons/ from the instructor sources in solutions/.
 build: env

@@ -2,15 +2,41 @@
 
 from pathlib import Path
 
+import nbformat
+
 from dlcourse import grading, notebooks
-from dlcourse.course import make_course
+from dlcourse.course import make_course, nbgrader_api
 from dlcourse.paths import LESSONS_DIR, SOLUTIONS_DIR, lesson_notebook
+
+
+def solution_answers(source_nb):
+    """{grade_id: answer source} of the reference solution, from an instructor source notebook."""
+    return {
+        notebooks.grade_id(cell): notebooks.strip_solution_markers(cell.source)
+        for cell in source_nb.cells
+        if notebooks.is_answer_cell(cell)
+    }
+
+
+def fill_answers(student_nb, answers):
+    """A copy of a student notebook with the answer cells named in `answers` replaced.
+
+    answers: {grade_id: source}. Raises KeyError for a grade_id the notebook lacks,
+    so a typo in a test cannot silently leave an answer blank.
+    """
+    nb = nbformat.from_dict(student_nb)
+    cells = notebooks.cells_by_grade_id(nb)
+    for gid, source in answers.items():
+        if gid not in cells or not notebooks.is_answer_cell(cells[gid]):
+            raise KeyError(f"no answer cell with grade_id {gid!r}")
+        cells[gid].source = source
+    return nb
 
 
 def reference_answers(lesson, written=False):
     """{grade_id: source} of the reference solution's code answers (and written answers if asked)."""
     source = notebooks.read(lesson_notebook(lesson, SOLUTIONS_DIR))
-    answers = notebooks.solution_answers(source)
+    answers = solution_answers(source)
     if not written:
         cells = notebooks.cells_by_grade_id(source)
         answers = {gid: src for gid, src in answers.items() if cells[gid].cell_type == "code"}
@@ -23,7 +49,7 @@ def student_notebook(lesson, replacements=None, written=False):
     released = notebooks.read(lesson_notebook(lesson, LESSONS_DIR))
     answers = reference_answers(lesson, written=written)
     answers.update(replacements or {})
-    return notebooks.fill_answers(released, answers)
+    return fill_answers(released, answers)
 
 
 def blank_notebook(lesson):
@@ -67,7 +93,10 @@ def grade(course, lesson, **kwargs):
 
 
 def cell_scores(course, lesson, student):
-    return grading.read_cell_scores(course, lesson, student)
+    """{grade_id: (score, max_score)} of every graded cell of one graded submission, from the gradebook."""
+    with nbgrader_api(course).gradebook as gb:
+        sub = gb.find_submission(lesson, student)
+        return {grade.name: (grade.score, grade.max_score) for nb in sub.notebooks for grade in nb.grades}
 
 
 def not_json():

@@ -4,6 +4,7 @@ from dlcourse import build, notebooks
 from dlcourse.paths import LESSONS_DIR, lesson_ids, lesson_notebook
 
 from .lesson_checks import source_notebook
+from .submissions import fill_answers
 
 
 def test_sources_are_in_canonical_form():
@@ -53,8 +54,8 @@ def test_leak_checks_catch_leaks(tmp_path):
     source = source_notebook(lesson)
     answer = next(c for c in source.cells if notebooks.is_answer_cell(c) and c.cell_type == "code")
     leaked = notebooks.strip_solution_markers(answer.source)
-    stolen = notebooks.fill_answers(nb, {notebooks.grade_id(answer): leaked})
+    stolen = fill_answers(nb, {notebooks.grade_id(answer): leaked})
     assert notebooks.leaked_lines(source, stolen), "a copied solution must be detected"
     path = tmp_path / "marked.ipynb"
-    notebooks.write(notebooks.fill_answers(nb, {notebooks.grade_id(answer): answer.source}), path)
+    notebooks.write(fill_answers(nb, {notebooks.grade_id(answer): answer.source}), path)
     assert notebooks.leaks(path)

@@ -312,11 +312,12 @@ def test_grading_again_keeps_the_record_and_the_original(graded_catalogue):
 
 
 def test_grade_summary_lists_repairs_and_flags(capsys):
+    from dlcourse.cli import instructor
     from dlcourse.grading import GradeResult
     results = [GradeResult("ann", "graded", 7, 7, repairs=["The test cell `test_step` had been deleted; put it back."]),
                GradeResult("ben", "graded", 7, 7, repair_flags=["The written answer `xor_answer` was missing."]),
                GradeResult("cy", "graded", 7, 7)]
-    cli._print_repairs(results)
+    instructor._print_repairs(results)
     out = capsys.readouterr().out
     assert "ann: The test cell `test_step` had been deleted" in out
     assert "ben: FLAGGED: The written answer" in out

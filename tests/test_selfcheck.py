@@ -48,7 +48,7 @@ def broken(tmp_path_factory):
     """One notebook with a wrong answer, a syntax error, an endless loop, a blank answer and a blank question."""
     nb = subs.student_notebook(LESSON, {"step": WRONG_STEP, "perceptron_predict": BROKEN_PREDICT,
                                         "perceptron_train": ENDLESS_TRAIN})
-    nb = notebooks.fill_answers(nb, {"weighted_sum": subs.blank_notebook(LESSON).cells[
+    nb = subs.fill_answers(nb, {"weighted_sum": subs.blank_notebook(LESSON).cells[
         cell_number(nb, "weighted_sum") - 1].source})
     path = place(tmp_path_factory.mktemp("check"), LESSON, nb)
     result = selfcheck.check(path, timeout=3)

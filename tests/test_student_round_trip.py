@@ -27,7 +27,7 @@ LESSON = "05-neural-network" if "05-neural-network" in lesson_ids(LESSONS_DIR) e
 def work_the_usual_way(nb):
     """Answer everything, add own cells, and damage the notebook like students do."""
     answers = subs.reference_answers(LESSON, written=True)
-    nb = notebooks.fill_answers(nb, answers)
+    nb = subs.fill_answers(nb, answers)
     les = damage.Lesson(LESSON, nb)
     first, last = les.answers[0], les.answers[-1]
     # Own cells: a note and a scratch cell after the first test.
@@ -110,9 +110,8 @@ def test_grading_repairs_and_grades_both_students_correctly(journey, updated, ca
     source = notebooks.read(lesson_notebook(LESSON, fix.source_dir))
     points = {notebooks.grade_id(c): notebooks.nbgrader_meta(c)["points"]
               for c in source.cells if notebooks.is_autograded_test(c)}
-    from dlcourse import grading
     for student in ("updated", "not-updated"):
-        scores = grading.read_cell_scores(course, LESSON, student)
+        scores = subs.cell_scores(course, LESSON, student)
         for gid, full in points.items():
             assert scores[gid] == (full, full), f"{student}: {gid} scored {scores[gid]}"
     # The not-updated student's original is kept for the instructor; the graded copy holds their answers.

@@ -42,14 +42,6 @@ def test_logic_gates_are_truth_tables():
         toy.logic_gate("NOR2")
 
 
-def test_noisy_gate_is_seeded():
-    X1, y1 = toy.noisy_gate("OR", n_per_corner=5, seed=3)
-    X2, y2 = toy.noisy_gate("OR", n_per_corner=5, seed=3)
-    X3, _ = toy.noisy_gate("OR", n_per_corner=5, seed=4)
-    assert X1.shape == (20, 2) and np.array_equal(X1, X2) and np.array_equal(y1, y2)
-    assert not np.array_equal(X1, X3)
-
-
 def test_linear_boundary_is_where_the_sum_is_zero():
     fig, ax = plt.subplots()
     ax.set_xlim(-2, 2)

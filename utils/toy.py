@@ -24,14 +24,6 @@ def logic_gate(name):
     return X, np.array(_GATES[key], dtype=int)
 
 
-def noisy_gate(name, n_per_corner=25, noise=0.15, seed=0):
-    """A cloud of points around each corner of the gate's truth table: X (4 * n_per_corner, 2)."""
-    X0, y0 = logic_gate(name)
-    rng = np.random.default_rng(seed)
-    X = np.repeat(X0, n_per_corner, axis=0) + rng.normal(0.0, noise, size=(4 * n_per_corner, 2))
-    return X, np.repeat(y0, n_per_corner)
-
-
 def circles(n=200, noise=0.1, factor=0.5, seed=0):
     """Two concentric rings: class 0 outside (radius 1), class 1 inside (radius `factor`)."""
     rng = np.random.default_rng(seed)

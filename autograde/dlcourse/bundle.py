@@ -14,7 +14,8 @@ in course/, the state of a class. A student bundle holds none of it:
                       workspace) and the grader's code, which is not secret (see below)
     autograde/jupyterlab-overrides.json
                       JupyterLab without news or update pop-ups
-    pyproject.toml    the student package (dlcourse + utils) with the student's pins
+    pyproject.toml    the student package (dlcourse + utils) with the student's pins: pyproject.toml's
+                      dependencies, none of its extras (test, browser, postgres)
     constraints.txt   the exact versions of everything those pins pull in
     environment.yml   the conda alternative, same pins
     Makefile          `make lab`: set up .venv, copy new lessons into work/, open JupyterLab on work/
@@ -25,10 +26,12 @@ in course/, the state of a class. A student bundle holds none of it:
 
 Why the package whole rather than a student subset: the grader's code is not what keeps
 grading honest (the hidden tests, which live only in solutions/, and the sandbox do), its
-documentation is public in the README anyway, and the CLI imports every module, so a subset
-would need a second entry point kept in step with the first. The bundle runs the very code the
-test suite tests. Commands that need the instructor's sources fail with a clear message there
-(`build` finds no sources, `grade` no course folder), and `student-bundle` itself refuses.
+documentation is public in the README anyway, and one package means one `dlcourse` entry
+point. The student commands (dlcourse/cli/student.py) load none of the grader's modules
+(tests/test_cli_groups.py), so the grader's own needs never burden a student's install. The
+bundle runs the very code the test suite tests. Commands that need the instructor's sources
+fail with a clear message there (`build` finds no sources, `grade` no course folder), and
+`student-bundle` itself refuses.
 
 Only files git tracks or would track are copied (never anything git ignores: caches, build
 output, downloaded data, course state); outside a git checkout the same folders are copied
@@ -56,10 +59,6 @@ GENERATED = ("pyproject.toml", "environment.yml")
 # Everything the bundle writes at its top level: with --force these (and only these) are replaced.
 OWNED = tuple(sorted({path.split("/")[0] for path in COPIED} | set(TEMPLATE_FILES) | set(GENERATED)))
 
-# Dependencies only instructors and the test suite need: browser tests, the PostgreSQL
-# gradebook, pytest. Students install everything else pyproject.toml pins.
-INSTRUCTOR_ONLY = ("playwright", "psycopg2-binary", "pytest", "pytest-xdist")
-
 # What git would ignore, for a copy made outside a git checkout.
 IGNORED_NAMES = ("__pycache__", ".ipynb_checkpoints", ".pytest_cache", ".DS_Store")
 IGNORED_SUFFIXES = (".pyc", ".pyo", ".egg-info")
@@ -70,17 +69,11 @@ class BundleError(ValueError):
     """The bundle cannot be written (a non-empty folder, a folder overlapping the course)."""
 
 
-def _requirement_name(requirement):
-    name = requirement.split(";")[0]
-    for separator in "=<>!~[ ":
-        name = name.split(separator)[0]
-    return name.strip().lower().replace("_", "-")
-
-
 def student_dependencies(pyproject=None):
-    """The pins of pyproject.toml that a student installs: all but INSTRUCTOR_ONLY."""
+    """The pins of pyproject.toml that a student installs: its dependencies. Its extras (the test
+    suite, browser tests, the PostgreSQL driver) are for instructors and never reach a bundle."""
     pyproject = pyproject or tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
-    return [r for r in pyproject["project"]["dependencies"] if _requirement_name(r) not in INSTRUCTOR_ONLY]
+    return list(pyproject["project"]["dependencies"])
 
 
 def _toml(value):

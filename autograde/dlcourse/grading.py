@@ -143,13 +143,6 @@ def read_scores(course, lesson, students):
     return scores
 
 
-def read_cell_scores(course, lesson, student):
-    """{grade_id: (score, max_score)} of every graded cell of one graded submission."""
-    with _gradebook(course) as gb:
-        sub = gb.find_submission(lesson, student)
-        return {grade.name: (grade.score, grade.max_score) for nb in sub.notebooks for grade in nb.grades}
-
-
 def _course_id(course):
     try:
         return _config_value(course, "course_id") or COURSE_ID

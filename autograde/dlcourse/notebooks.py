@@ -55,30 +55,6 @@ def strip_solution_markers(source):
     return "\n".join(kept)
 
 
-def solution_answers(source_nb):
-    """{grade_id: answer source} of the reference solution, from an instructor source notebook."""
-    return {
-        grade_id(cell): strip_solution_markers(cell.source)
-        for cell in source_nb.cells
-        if is_answer_cell(cell)
-    }
-
-
-def fill_answers(student_nb, answers):
-    """A copy of a student notebook with the answer cells named in `answers` replaced.
-
-    answers: {grade_id: source}. Raises KeyError for a grade_id the notebook lacks,
-    so a typo in a test cannot silently leave an answer blank.
-    """
-    nb = nbformat.from_dict(student_nb)
-    cells = cells_by_grade_id(nb)
-    for gid, source in answers.items():
-        if gid not in cells or not is_answer_cell(cells[gid]):
-            raise KeyError(f"no answer cell with grade_id {gid!r}")
-        cells[gid].source = source
-    return nb
-
-
 def _stable_id(cell, taken):
     """A cell id that survives re-ordering: the grade id, else a hash of the source."""
     base = grade_id(cell) or f"{cell.cell_type[:2]}-{hashlib.sha1(cell.source.encode()).hexdigest()[:8]}"

@@ -225,13 +225,6 @@ class SandboxedKernelManager(AsyncKernelManager):
                 pass
         return len(strays)
 
-    def kernel_log(self):
-        """What the kernel process printed outside the notebook (crash messages), last 2,000 characters."""
-        try:
-            return (self._box / "kernel.log").read_text(errors="replace")[-2000:]
-        except OSError:
-            return ""
-
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
         if not restart:

@@ -19,9 +19,6 @@ from . import submissions as subs
 
 LESSONS = lesson_ids()
 HALF_SQUARED_ERROR_ALLOWED = {"04-backprop"}
-# Lesson 06's linear-regression demo still writes its cost as (1/2n) sum of squares (its figures and
-# learning rates are computed with it); moving it to lesson 03's convention is open work (issue #17).
-HALF_SQUARED_ERROR_KNOWN_DRIFT = {"06-minibatch-sgd"}
 
 # A cost named C: dC/dZ, "cost C", C(w ...), $C = ...
 COST_C = re.compile(r"\bdC/|\bcost C\b|\$C\s*[=(]|\bC\(w\b|\\partial C\b")
@@ -61,7 +58,7 @@ def test_lesson_03_states_the_convention():
 
 def test_a_squared_error_with_one_half_only_where_allowed():
     with_half = {lesson for lesson in LESSONS if HALF_SQUARE.search(text_of(lesson))}
-    assert with_half == HALF_SQUARED_ERROR_ALLOWED | HALF_SQUARED_ERROR_KNOWN_DRIFT, (
+    assert with_half == HALF_SQUARED_ERROR_ALLOWED, (
         f"squared errors with 1/2 in {sorted(with_half)}; only lesson 04's neuron loss (syllabus) has one")
 
 

@@ -331,7 +331,7 @@ def test_05_quick_run_claims(lesson05_quick):
     assert min(accuracy[k] for k in ("circles", "xor", "blobs")) > 0.8
 
 
-def test_05_question_3_far_more_parameters_than_training_points():
+def test_05_question_2_far_more_parameters_than_training_points():
     sizes = [2, 16, 16, 16, 1]
     n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
     assert round(300 * 0.10) == 30 and n_params > 10 * 30
@@ -349,7 +349,7 @@ def test_05_full_run_figures():
         assert lowest < 400 and test_costs[-1] > test_costs[lowest] * 1.2, f"{name}: the test cost creeps up"
 
 
-def test_05_question_3_in_the_playground_the_test_cost_falls_then_rises():
+def test_05_question_2_in_the_playground_the_test_cost_falls_then_rises():
     """noise 0.5, 10% training data, 3 hidden layers of 16, batch 10, lr 0.3, a few thousand steps."""
     ref = reference("05-neural-network")
     lab = playground.playground(*(ref[name] for name in ("mlp_forward", "mlp_backward", "init_params", "sgd_step",

@@ -126,3 +126,26 @@ def test_damage_and_update_notes_are_warnings(tmp_path):
     kinds = " ".join(p.kind for p in result.warnings)
     assert "dlcourse repair --write" in kinds
     assert any(p.where == "a note from `dlcourse update`" and p.cell == 8 for p in result.warnings)
+
+
+def test_a_failing_cell_is_named_by_its_section_heading_as_jupyterlab_lists_it(broken):
+    """JupyterLab shows no cell numbers by default; its table of contents lists the headings, so each
+    problem also names the heading of the section it sits in (markup dropped, as the list shows it)."""
+    nb, _, result = broken
+    (problem,) = problems_at(result, nb, "test_step")
+    assert problem.section == "Exercise 2 · step (1 point)"
+    assert f"cell {cell_number(nb, 'test_step')} · the test `test_step` (under “Exercise 2 · step (1 point)”): " \
+           "a visible test failed" in problem.line()
+    (answer,) = problems_at(result, nb, "perceptron_predict")
+    assert answer.section.startswith("Exercise 3 · perceptron_predict")
+    written = [p for p in result.warnings if p.kind == "not written yet"]
+    assert written and all(p.section.startswith("Question") for p in written)
+
+
+def test_sections_follow_the_last_heading_above_each_cell():
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+    nb = new_notebook(cells=[new_code_cell("x = 1"), new_markdown_cell("# Lesson\n\ntext\n\n## 1. `step`, **twice**"),
+                             new_code_cell("y = 2"), new_markdown_cell("no heading here, #not-a-heading"),
+                             new_code_cell("z = 3"), new_markdown_cell("### Exercise 2 · $h$ ###")])
+    assert selfcheck.sections(nb) == {0: "", 1: "1. step, twice", 2: "1. step, twice", 3: "1. step, twice",
+                                      4: "1. step, twice", 5: "Exercise 2 · h"}

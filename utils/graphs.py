@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-from .plots import OKABE_ITO
+from .plots import GREY, OKABE_ITO, PALE
 
 # Layout units (data coordinates of the axes): one column per value or operation.
 _COLUMN = 1.55
@@ -243,7 +243,7 @@ def draw_graph(root, ax=None, *, show_grad=True, title="computation graph", high
         marked = any(v is h for h in highlight)
         ax.add_patch(FancyBboxPatch((x - _BOX_W / 2, y - _BOX_H / 2), _BOX_W, _BOX_H,
                                     boxstyle="round,pad=0.02,rounding_size=0.08", lw=1.6, zorder=2,
-                                    fc="#FDF0D5" if marked else "white", ec=orange if marked else blue))
+                                    fc=PALE["orange"] if marked else "white", ec=orange if marked else blue))
         label = str(getattr(v, "label", "") or "")
         top = f"{label} = {_fmt(float(v.data))}" if label else _fmt(float(v.data))
         texts.append((x, y + (0.14 if with_grad else 0), top, "data"))
@@ -253,7 +253,7 @@ def draw_graph(root, ax=None, *, show_grad=True, title="computation graph", high
             ox, oy = pos[("op", id(v))]
             op = graph.ops[id(v)]
             r = _OP_R if len(op) <= 2 else 1.3 * _OP_R  # room for "tanh", "**2"
-            ax.add_patch(Circle((ox, oy), r, fc="#E1EEF6", ec=blue, lw=1.4, zorder=2))
+            ax.add_patch(Circle((ox, oy), r, fc=PALE["blue"], ec=blue, lw=1.4, zorder=2))
             texts.append((ox, oy, op, "op"))
             arrow((ox + r, oy), (x - _BOX_W / 2, y))
             for child in graph.inputs[id(v)]:
@@ -353,7 +353,7 @@ def draw_forward_backward(ax, stages, forward, backward, params=None, *, title=N
     centres = [1.6 + i * step for i in range(n)]
     for i, (x, name) in enumerate(zip(centres, stages)):
         ax.add_patch(FancyBboxPatch((x - w / 2, -h / 2), w, h, boxstyle="round,pad=0.03,rounding_size=0.12",
-                                    fc="#F3F3F3", ec="0.3", lw=1.4, zorder=2))
+                                    fc=GREY["pale"], ec="0.3", lw=1.4, zorder=2))
         ax.text(x, 0.28, name, ha="center", va="center", fontsize=10, weight="bold", zorder=3)
         ax.text(x, -0.3, "cache", ha="center", va="center", fontsize=8, color=green, zorder=3,
                 bbox=dict(boxstyle="round,pad=0.2", fc="white", ec=green, lw=1, ls="--"))

@@ -30,7 +30,6 @@ import types
 
 import ipywidgets as widgets
 import numpy as np
-from matplotlib.colors import LinearSegmentedColormap
 
 from . import plots, toy
 from .widgets import LivePlot
@@ -50,8 +49,7 @@ FEATURES = {
     "sin x2": ("sin x₂", lambda X: np.sin(X[:, 1])),
 }
 # Blue for class 0, orange for class 1, as in every other course figure (Okabe-Ito, colour-blind safe).
-PROBABILITY_CMAP = LinearSegmentedColormap.from_list(
-    "blue_white_orange", [plots.OKABE_ITO["blue"], "#FFFFFF", plots.OKABE_ITO["orange"]])
+PROBABILITY_CMAP = plots.PROBABILITY_CMAP
 
 # Controls whose change starts a new network; learning rate and batch size only change training.
 _STRUCTURAL = ("dataset", "noise", "train_percent", "hidden_layers", "units", "activation", "seed",

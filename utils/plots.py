@@ -10,7 +10,7 @@ import io
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import ListedColormap
+from matplotlib.colors import LinearSegmentedColormap, ListedColormap
 from matplotlib.ticker import MaxNLocator
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -18,10 +18,20 @@ OKABE_ITO = {
     "blue": "#0072B2", "orange": "#E69F00", "green": "#009E73", "vermillion": "#D55E00",
     "purple": "#CC79A7", "sky": "#56B4E9", "yellow": "#F0E442", "black": "#000000",
 }
+# Class k is always CLASS_COLORS[k]: class 0 blue, class 1 orange, in every lesson.
 CLASS_COLORS = [OKABE_ITO[c] for c in ("blue", "orange", "green", "vermillion", "purple", "sky", "yellow", "black")]
 CLASS_MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
-# Pale versions of the first two class colours for filled decision regions.
-REGION_CMAP = ListedColormap(["#CCE3F0", "#F8E6BF"])
+# Pale tints of the palette's blue and orange (backgrounds, filled regions, highlighted boxes), and greys.
+PALE = {"blue": "#CCE3F0", "orange": "#F8E6BF"}
+GREY = {"dark": "0.3", "mid": "0.5", "light": "#DDDDDD", "pale": "#F3F3F3"}
+# Filled decision regions: the pale class colours.
+REGION_CMAP = ListedColormap([PALE["blue"], PALE["orange"]])
+# The colour maps of the course, each for one kind of picture (tests/test_palette.py keeps to them):
+PROBABILITY_CMAP = LinearSegmentedColormap.from_list(  # P(class 1): class 0's blue, white at 0.5, class 1's orange
+    "blue_white_orange", [OKABE_ITO["blue"], "#FFFFFF", OKABE_ITO["orange"]])
+SIGNED_CMAP = "PuOr_r"  # signed numbers centred on 0 (weights, filters): orange positive, purple negative
+HEATMAP_CMAP = "cividis"  # magnitudes (costs over a landscape, counts, activations)
+IMAGE_CMAP = "gray_r"  # digits: ink dark on white
 
 
 def setup(retina=True):
@@ -37,7 +47,7 @@ def setup(retina=True):
         "axes.spines.top": False,
         "axes.spines.right": False,
         "axes.prop_cycle": matplotlib.cycler(color=CLASS_COLORS),
-        "image.cmap": "cividis",
+        "image.cmap": HEATMAP_CMAP,
         "legend.frameon": False,
     })
     if retina:
@@ -95,7 +105,7 @@ def plot_decision_regions(ax, predict, X, y=None, *, kind="class", padding=0.5, 
     if kind == "class":
         ax.contourf(xx, yy, out, levels=[-0.5, 0.5, 1.5], cmap=REGION_CMAP, zorder=0)
     else:
-        cs = ax.contourf(xx, yy, out, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35, zorder=0)
+        cs = ax.contourf(xx, yy, out, levels=np.linspace(0, 1, 11), cmap=PROBABILITY_CMAP, alpha=0.35, zorder=0)
         ax.contour(xx, yy, out, levels=[0.5], colors="k", linewidths=1.5, zorder=1)
         ax.figure.colorbar(cs, ax=ax, label="P(class 1)")
     if y is not None:
@@ -188,7 +198,7 @@ def show_digits(images, labels=None, predictions=None, ncols=10, title=None, siz
         ax.axis("off")
         if i >= n:
             continue
-        ax.imshow(images[i], cmap="gray_r", vmin=0, vmax=images.max() or 1)
+        ax.imshow(images[i], cmap=IMAGE_CMAP, vmin=0, vmax=images.max() or 1)
         if predictions is not None:
             wrong = labels is not None and predictions[i] != labels[i]
             text = f"{name(predictions[i])} ({name(labels[i])})" if wrong else name(predictions[i])
@@ -204,7 +214,7 @@ def show_weight_image(ax, weights, title="weights", shape=(28, 28)):
     """One weight vector drawn as an image: positive in one colour, negative in the other, 0 white."""
     img = np.asarray(weights, dtype=float).reshape(shape)
     limit = np.abs(img).max() or 1.0
-    im = ax.imshow(img, cmap="PuOr_r", vmin=-limit, vmax=limit)
+    im = ax.imshow(img, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit)
     ax.set_title(title)
     ax.set_xticks([])
     ax.set_yticks([])

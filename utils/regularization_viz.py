@@ -50,13 +50,13 @@ def plot_regions(ax, predict_proba, X_train, y_train, X_val=None, y_val=None, *,
     """Decision regions of a 2-D classifier; training points filled, validation points hollow.
 
     predict_proba: (m, 2) points -> (m,) probabilities of class 1. The shading goes from blue
-    (class 0 likely) to red (class 1 likely); the black line is where the classifier is 50/50.
+    (class 0 likely) to orange (class 1 likely), the class colours; the black line is where the classifier is 50/50.
     No colour bar, so that three panels fit side by side and redraw quickly.
     """
     X_all = X_train if X_val is None else np.vstack([X_train, X_val])
     xx, yy, points = plots.grid_over(X_all, resolution=resolution, xlim=lims, ylim=lims)
     probs = np.asarray(predict_proba(points), dtype=float).reshape(xx.shape)
-    ax.contourf(xx, yy, probs, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.35, zorder=0)
+    ax.contourf(xx, yy, probs, levels=np.linspace(0, 1, 11), cmap=plots.PROBABILITY_CMAP, alpha=0.35, zorder=0)
     ax.contour(xx, yy, probs, levels=[0.5], colors="k", linewidths=1.5, zorder=1)
     plots.scatter_classes(ax, X_train, y_train, ["train: class 0", "train: class 1"], size=28)
     if X_val is not None:
@@ -144,7 +144,7 @@ def regularization_explorer(train, early_stopping_epoch, predict_proba, X_train,
                         caption="Left: losses per epoch; the shaded part is what early stopping never trains. "
                                 "Middle: what the network predicts after every epoch has been trained. "
                                 "Right: what the weights kept by early stopping predict. Shading: blue where "
-                                "class 0 is likely, red where class 1 is; filled markers are training points, "
+                                "class 0 is likely, orange where class 1 is; filled markers are training points, "
                                 "hollow ones validation points.")
     explorer.cache = cache
     return explorer

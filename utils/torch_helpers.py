@@ -377,7 +377,7 @@ def plot_confusion_matrix(ax, counts, class_names, title="confusion matrix"):
     np.fill_diagonal(off, np.nan)
     im = ax.imshow(off, cmap="cividis", vmin=0, vmax=max(1.0, np.nanmax(off)))
     diag = np.where(np.eye(k, dtype=bool), 1.0, np.nan)
-    ax.imshow(diag, cmap=plt.matplotlib.colors.ListedColormap(["#DDDDDD"]), vmin=0, vmax=1)
+    ax.imshow(diag, cmap=plt.matplotlib.colors.ListedColormap([plots.GREY["light"]]), vmin=0, vmax=1)
     limit = np.nanmax(off) if np.isfinite(np.nanmax(off)) else 1
     for i in range(k):
         for j in range(k):

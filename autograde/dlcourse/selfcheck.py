@@ -6,8 +6,9 @@ to bottom, every cell even after an error, the lessons' fast mode, the same
 time limit per cell) without changing the file, and returns a Result whose
 `ok` is False when any cell raised: a failed visible test, an answer not
 written yet, a syntax error, a cell that ran too long. Each problem names the
-cell (its number, counted from 1 as JupyterLab shows them top to bottom, and
-its grade id) and says what kind of thing is wrong. Warnings (a written answer
+cell the way a student finds it in JupyterLab: its number, counted from 1 top to
+bottom, its grade id, and the heading of the section it sits in (JupyterLab's
+table of contents lists those headings), and says what kind of thing is wrong. Warnings (a written answer
 not written yet, a damaged notebook that `dlcourse repair` would fix, a note
 left by `dlcourse update`) never fail the check.
 """
@@ -25,6 +26,7 @@ from .paths import LESSON_ID, LESSONS_DIR, lesson_notebook
 from .settings import TEXT_STUB, cell_timeout
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$", re.M)
 FRAME = re.compile(r"Cell In\s*\[(\d+)\], line (\d+)")
 
 
@@ -40,9 +42,11 @@ class Problem:
     detail: str = ""  # the message (an assertion's text, an exception)
     warning: bool = False
     also: list = field(default_factory=list)  # more cells that failed the same way
+    section: str = ""  # the heading above the cell, as JupyterLab's table of contents shows it
 
     def line(self):
-        text = f"{'WARN' if self.warning else 'FAIL'}  cell {self.cell} · {self.where}: {self.kind}"
+        under = f" (under “{self.section}”)" if self.section else ""
+        text = f"{'WARN' if self.warning else 'FAIL'}  cell {self.cell} · {self.where}{under}: {self.kind}"
         return text + (f"\n        {self.detail}" if self.detail else "")
 
 
@@ -106,6 +110,21 @@ def _roles(nb):
         else:
             roles[i] = ("your cell", None, "own")
     return roles
+
+
+def sections(nb):
+    """{cell index: the last markdown heading at or above the cell} ("" before the first heading).
+
+    Markup inside the heading (`code`, **bold**, $math$ delimiters) is dropped, so the text reads as
+    JupyterLab's table of contents shows it."""
+    found, current = {}, ""
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            headings = HEADING.findall(cell.source)
+            if headings:
+                current = re.sub(r"[`*$]", "", headings[-1]).strip()
+        found[i] = current
+    return found
 
 
 def structure_warnings(nb, reference):
@@ -212,13 +231,13 @@ def check(path, *, lesson=None, timeout=None, reference=None):
         reference = lesson_notebook(lesson, LESSONS_DIR)
     if reference is not None:
         result.problems += structure_warnings(nb, notebooks.read(reference))
-    roles = _roles(nb)
+    roles, headings = _roles(nb), sections(nb)
     for i, cell in enumerate(nb.cells):
         where, gid, role = roles[i]
         if role == "test":
             result.tests.append(gid)
         if role == "written" and repair.norm(cell.source) in ("", TEXT_STUB):
-            result.problems.append(Problem(i + 1, where, "not written yet", warning=True))
+            result.problems.append(Problem(i + 1, where, "not written yet", warning=True, section=headings[i]))
         if cell.get("metadata", {}).get(merge.NOTE_KEY, {}).get("update_conflict"):
             result.problems.append(Problem(i + 1, "a note from `dlcourse update`",
                                            "read it, check the answer below it, then delete the note",
@@ -244,7 +263,7 @@ def check(path, *, lesson=None, timeout=None, reference=None):
         if role in ("lesson", "own") and same is not None:
             same.also.append(i + 1)  # one line for lesson code failing the same way again
             continue
-        problem = Problem(i + 1, where, kind, detail)
+        problem = Problem(i + 1, where, kind, detail, section=headings[i])
         if role in ("lesson", "own"):
             lesson_code.append(problem)
         result.problems.append(problem)

@@ -210,7 +210,7 @@ MISTAKES = [
             for W_k, b_k in zip(weights[1:], biases[1:]):
                 b = b @ W_k + b_k
             return np.linalg.multi_dot(weights), b
-    """),
+    """, cells=("test_collapse_linear_layers_edge",)),
     Mistake("collapse_linear_layers", "accumulates the bias into the given arrays", """
         def collapse_linear_layers(weights, biases):
             W = weights[0]

@@ -54,6 +54,11 @@ MISTAKES = [
         def mse_grad(y_hat, y):
             return np.mean(2.0 * (np.asarray(y_hat, dtype=float) - y))
     """),
+    Mistake("mse_grad", "subtracts in place: y_hat -= y", cells=("test_mse_grad_edge",), code="""
+        def mse_grad(y_hat, y):
+            y_hat -= y
+            return 2.0 * y_hat / np.size(y_hat)
+    """),
     Mistake("mse_grad", "integer floor division", """
         def mse_grad(y_hat, y):
             y_hat = np.asarray(y_hat)

@@ -278,6 +278,14 @@ MISTAKES = [
             return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
     """),
     # neuron_forward_backward
+    Mistake("neuron_forward_backward", "scales x in place to get dw", cells=("test_neuron_forward_backward_edge",), code="""
+        def neuron_forward_backward(x, w, b, y):
+            z = np.dot(x, w) + b
+            a = 1.0 / (1.0 + np.exp(-z))
+            dz = (a - y) * a * (1.0 - a)
+            x *= dz
+            return float(0.5 * (a - y) ** 2), x, float(dz)
+    """),
     Mistake("neuron_forward_backward", "forgets the sigmoid's slope", """
         def neuron_forward_backward(x, w, b, y):
             a = 1 / (1 + np.exp(-(x @ w + b)))

@@ -122,7 +122,7 @@ MISTAKES = [
             P = E / E.sum(axis=1, keepdims=True)
             P[np.arange(len(y)), y] -= 1
             return P / len(y)
-    """),
+    """, cells=("test_softmax_cross_entropy_backward_edge",)),
     Mistake("softmax_cross_entropy_backward", "divides by the number of classes", """
         def softmax_cross_entropy_backward(Z, y):
             return (softmax(Z) - one_hot(y, Z.shape[1])) / Z.shape[1]
@@ -235,7 +235,7 @@ MISTAKES = [
                     b -= lr * db
                 losses.append(loss)
             return params, losses
-    """),
+    """, cells=("test_train_epoch_edge",)),
 ]
 
 CORRECT = [

@@ -83,6 +83,14 @@ MISTAKES = [
             W, _ = params[-1]
             return float(lam / 2 * np.sum(W ** 2))
     """),
+    Mistake("l2_penalty", "squares the weights in place", cells=("test_l2_penalty_edge",), code="""
+        def l2_penalty(params, lam):
+            total = 0.0
+            for W, _ in params:
+                W **= 2
+                total += np.sum(W)
+            return float(lam / 2 * total)
+    """),
     # l2_grad
     Mistake("l2_grad", "2 * lam * W: differentiates lam * W**2", """
         def l2_grad(W, lam):
@@ -197,6 +205,16 @@ MISTAKES = [
                 elif epoch - best >= patience:
                     return epoch
             return best
+    """),
+    Mistake("early_stopping_epoch", "returns the epoch as a float", cells=("test_early_stopping_epoch_edge",), code="""
+        def early_stopping_epoch(val_losses, patience):
+            best = 0
+            for epoch in range(1, len(val_losses)):
+                if val_losses[epoch] < val_losses[best]:
+                    best = epoch
+                elif epoch - best >= patience:
+                    break
+            return float(best)
     """),
     Mistake("early_stopping_epoch", "the lowest loss of all, ignoring the stop", """
         def early_stopping_epoch(val_losses, patience):

@@ -521,6 +521,8 @@ class Matching:
     def _choose_answer(self, ref):
         ids = self._candidates(ref, ("id",))
         ids = self._join_split(ref, ids)
+        if len(ids) == 1:
+            self._join_bare_split(ref, ids[0])
         content = [p for p in self._candidates(ref, ("defines", "exact")) if not p.gid or p.gid not in self.by_gid]
         tests = [r for r in self.refs[ref.index + 1:] if r.kind == "test"]
         test = self.primary.get(tests[0].index) if tests else None
@@ -621,6 +623,50 @@ class Matching:
             self.say(f"{_cap(ref.label)} had been split into {len(run)} cells ({_cells(run)}); "
                      "joined them back into one.")
         return [run[0] for run in runs]
+
+    def _join_bare_split(self, ref, piece):
+        """Join the answer cell with a neighbouring code cell without metadata when the two are one cell
+        split in two by an editor that left the new half bare (see split_join); repeated for a cell split
+        more than once."""
+        while True:
+            pos = self.position(piece)
+            for step in (-1, 1):
+                other = self._bare_neighbour(pos, step)
+                if other is None:
+                    continue
+                first, second = (other, piece) if step < 0 else (piece, other)
+                joined = split_join(first.source, second.source, ref.names)
+                if joined is None:
+                    continue
+                text, ambiguous = joined
+                piece.cell = _with(piece.cell, source=text)
+                other.role = "drop"
+                self.pieces.remove(other)
+                self.say(f"{_cap(ref.label)} had been split into 2 cells ({_cells([first, second])}), and cell "
+                         f"{other.origin} had lost its grading metadata; joined them back into one.")
+                if ambiguous:
+                    self.flag(f"Cell {other.origin} (without grading metadata) and {ref.label} look like one "
+                              f"cell split in two, but both halves also run on their own: joined them, so "
+                              f"`{ref.gid}` now includes the code of cell {other.origin}. Check both readings.")
+                break
+            else:
+                return
+
+    def _bare_neighbour(self, pos, step):
+        """The next non-blank cell above (step -1) or below (+1) if it is a code cell of the student's
+        without grading metadata that no other lesson cell claims; blank cells between are skipped."""
+        n = pos + step
+        while 0 <= n < len(self.pieces) and self.pieces[n].blank and self.pieces[n].role == "own":
+            n += step
+        if not 0 <= n < len(self.pieces):
+            return None
+        other = self.pieces[n]
+        answers = self._answer_refs()
+        if other.role != "own" or other.gid or "nbgrader" in other.cell.metadata or other.from_ref \
+                or other.cell.cell_type != "code" or other.blank \
+                or any(how != "defines" or index not in answers for index, how in other.claims.items()):
+            return None
+        return other
 
     def _choose_written(self, ref):
         ids = self._candidates(ref, ("id",))
@@ -783,6 +829,51 @@ def _cut(source, target):
                 return before, after
             return None
         start = text.find(target, start + 1)
+    return None
+
+
+def compiles(source):
+    """True if Python accepts the source as a module (parsed and compiled, never run)."""
+    try:
+        compile(source, "<cell>", "exec", dont_inherit=True)
+        return True
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+
+
+def split_join(first, second, names):
+    """(joined text, ambiguous) if `first` and `second` are one cell split in two, else None.
+
+    They are when the joined text compiles and the definition of one of `names` (the
+    graded function or class) starts in `first` and goes on into `second`: the
+    function is incomplete in either half alone. The text is joined exactly (an
+    editor that leaves the new half bare keeps every character on both sides of the
+    cursor), except where the cut is between two non-blank characters and a line
+    break between them also compiles: two tokens are not glued into one (`b` and
+    `print(...)` into `bprint(...)`). Ambiguous when both halves also compile on
+    their own: then either reading is a program, and only one of them is what the
+    student meant.
+    """
+    if not first.strip() or not second.strip() or not names:
+        return None
+    glues = ["\n", ""] if not (first[-1].isspace() or second[0].isspace()) else [""]
+    for glue in glues:
+        text = first + glue + second
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+        if not compiles(text):
+            continue
+        head = first.rstrip()
+        last_of_first = head.count("\n") + 1
+        rest = len(first) + len(glue)
+        start_of_second = text[:rest + len(second) - len(second.lstrip())].count("\n") + 1
+        spans = any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in names
+                    and node.lineno <= last_of_first and node.end_lineno >= start_of_second for node in tree.body)
+        if spans:
+            return text, compiles(first) and compiles(second)
+        return None  # the first glue that compiles decides
     return None
 
 

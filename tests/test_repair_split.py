@@ -1,0 +1,123 @@
+"""Answer cells split by an editor that leaves the new cell bare, graded for real (tests/damage/).
+
+The classic Notebook's Split Cell keeps the cell's metadata on the text after
+the cursor and inserts the text before it as a new, bare cell above (IPython 2
+and 3 did the opposite: the new cell below). A correct submission split that way
+inside a docstring, in the middle of a body or just before `return` must get
+every point, and the repair must say what it joined; a split whose halves both
+run on their own (ambiguous) is joined, and flagged for the instructor.
+
+Each lesson is graded through `dlcourse grade` with one submission per editor,
+each holding all three splits on three different answers (and, where the lesson
+has one, the ambiguous split in a submission of its own).
+"""
+
+import copy
+
+import pytest
+
+from dlcourse import notebooks
+
+from . import damage
+from . import submissions as subs
+from .test_repair import complete
+
+# Lessons of different shapes: plain functions (01, 03), many small ones (05), a class whose
+# methods can be split apart (04, which also has an ambiguous split).
+LESSONS = ["01-perceptron", "03-loss-and-gradient-descent", "04-backprop", "05-neural-network"]
+
+WHERE = {"docstring": damage.docstring_offset, "body": damage.middle_offset, "return": damage.return_offset}
+
+
+def split_everywhere(lesson, new_above):
+    """A complete submission with three answers split bare: in the docstring, mid-body, before `return`.
+    Returns (notebook, {grade id: where}); the answers are picked so each place exists in its function."""
+    les = damage.Lesson(lesson, complete(lesson))
+    nb = les.copy()
+    chosen = {}
+    for where, find in WHERE.items():
+        gid = next(g for g in les.answers if g not in chosen and find(nb.cells[les.index(nb, g)].source))
+        chosen[gid] = where
+    for gid in sorted(chosen, key=lambda g: -les.index(nb, g)):  # from the bottom, so indices stay put
+        i = les.index(nb, gid)
+        damage.split_bare(nb, i, WHERE[chosen[gid]](nb.cells[i].source), new_above)
+    return nb, chosen
+
+
+def ambiguous(lesson):
+    """The catalogue's ambiguous split, or None where the lesson has no such place."""
+    made = dict(damage.build(lesson, complete(lesson))).get("bare_split_ambiguous")
+    return None if made is None else made[1]
+
+
+@pytest.fixture(scope="module", params=LESSONS)
+def graded(request, tmp_path_factory):
+    lesson = request.param
+    course = subs.new_course(tmp_path_factory.mktemp(f"split-{lesson}"))
+    above, chosen_above = split_everywhere(lesson, new_above=True)
+    below, chosen_below = split_everywhere(lesson, new_above=False)
+    subs.submit(course, "classic", lesson, above)
+    subs.submit(course, "ipython", lesson, below)
+    students = ["classic", "ipython"]
+    if ambiguous(lesson) is not None:
+        subs.submit(course, "ambiguous", lesson, damage.to_bytes(ambiguous(lesson)))
+        students.append("ambiguous")
+    results = subs.grade(course, lesson, students=students)
+    return lesson, course, results, {"classic": chosen_above, "ipython": chosen_below}
+
+
+def test_the_splits_really_break_the_cells():
+    """Each half alone is not the answer: without the repair these submissions lose points."""
+    for lesson in LESSONS:
+        for new_above in (True, False):
+            nb, chosen = split_everywhere(lesson, new_above)
+            assert len(chosen) == 3
+            answers = notebooks.cells_by_grade_id(complete(lesson))
+            for gid in chosen:
+                cell = notebooks.cells_by_grade_id(nb)[gid]
+                assert cell.source != answers[gid].source
+                bare = nb.cells[nb.cells.index(cell) + (-1 if new_above else 1)]
+                assert not bare.metadata.get("nbgrader")
+                halves = (bare.source + cell.source) if new_above else (cell.source + bare.source)
+                assert halves == answers[gid].source
+
+
+@pytest.mark.slow
+def test_split_answers_keep_every_point_and_the_repair_says_so(graded):
+    lesson, course, results, chosen = graded
+    full = sum(subs.autograded_points(lesson).values())
+    for student in ("classic", "ipython"):
+        result = results[student]
+        assert result.status == "graded", result.message
+        scores = subs.cell_scores(course, lesson, student)
+        lost = {gid: s for gid, s in scores.items() if gid.startswith("test_") and s[0] != s[1]}
+        assert not lost and result.score == full, f"{student}: {result.score}/{full}, lost {lost}"
+        assert not result.repair_flags, result.repair_flags
+        for gid in chosen[student]:
+            assert any(f"`{gid}`" in change and "joined" in change for change in result.repairs), \
+                f"{student}: the repair of `{gid}` was not reported: {result.repairs}"
+
+
+@pytest.mark.slow
+def test_an_ambiguous_split_is_joined_and_flagged(graded):
+    lesson, course, results, _ = graded
+    if "ambiguous" not in results:
+        pytest.skip(f"{lesson} has no place where both halves of a split run on their own")
+    result = results["ambiguous"]
+    assert result.status == "graded", result.message
+    assert result.score == sum(subs.autograded_points(lesson).values())
+    assert result.repair_flags and any("both" in flag for flag in result.repair_flags), result.repair_flags
+
+
+def test_a_cell_of_the_students_own_next_to_an_answer_is_not_joined():
+    """A complete function with the student's own code below (or above) it stays two cells."""
+    from dlcourse import repair
+    lesson = LESSONS[0]
+    les = damage.Lesson(lesson, complete(lesson))
+    nb = les.copy()
+    gid = les.answers[0]
+    i = les.index(nb, gid)
+    nb.cells.insert(i + 1, damage.new_code_cell(f"print({gid})\nfor _k in range(2):\n    print(_k)", "own-below"))
+    nb.cells.insert(i, damage.new_code_cell("_scratch = 3", "own-above"))
+    fixed, report = repair.repair(copy.deepcopy(nb), subs.blank_notebook(lesson))
+    assert not report.changes and not report.flags, (report.changes, report.flags)

@@ -121,3 +121,36 @@ def test_a_cell_of_the_students_own_next_to_an_answer_is_not_joined():
     nb.cells.insert(i, damage.new_code_cell("_scratch = 3", "own-above"))
     fixed, report = repair.repair(copy.deepcopy(nb), subs.blank_notebook(lesson))
     assert not report.changes and not report.flags, (report.changes, report.flags)
+
+
+@pytest.mark.slow
+def test_plain_nbgrader_autograde_repairs_as_dlcourse_grade(tmp_path):
+    """The repair is a step of nbgrader's autograde (RepairCells), so `nbgrader autograde` run by hand (as
+    the Formgrader runs it) repairs a damaged submission exactly as `dlcourse grade` does: same score,
+    cell by cell, same report, the original kept, the submission untouched."""
+    from dlcourse import grading, repair
+    from dlcourse.course import run_nbgrader
+    lesson = LESSONS[0]
+    course = subs.new_course(tmp_path)
+    split, _ = split_everywhere(lesson, new_above=True)
+    files = {"split": damage.to_bytes(split),
+             "many": damage.to_bytes(damage.build(lesson, complete(lesson))["many_at_once"][1]),
+             "empty": b""}
+    for name, data in files.items():
+        subs.submit(course, f"dl-{name}", lesson, data)
+        subs.submit(course, f"nb-{name}", lesson, data)
+    results = subs.grade(course, lesson, students=[f"dl-{name}" for name in files])
+    run_nbgrader(course, "autograde", lesson, "--student=nb-*", "--force")
+    full = sum(subs.autograded_points(lesson).values())
+    assert results["dl-split"].score == full
+    for name, data in files.items():
+        dl, nb = f"dl-{name}", f"nb-{name}"
+        assert subs.cell_scores(course, lesson, nb) == subs.cell_scores(course, lesson, dl), name
+        by_hand = repair.recorded(course, lesson, nb)
+        assert by_hand is not None and (by_hand.changes, by_hand.flags) == \
+            (results[dl].repairs, results[dl].repair_flags), name
+        assert (course / "submitted" / nb / lesson / f"{lesson}.ipynb").read_bytes() == data
+        if by_hand.changes:
+            assert (course / "repairs" / nb / lesson / f"{lesson}.ipynb").read_bytes() == data
+    assert grading.read_scores(course, lesson, ["nb-empty"])["nb-empty"][0] == 0
+    assert results["dl-empty"].repair_flags

@@ -106,7 +106,14 @@ def test_an_ambiguous_split_is_joined_and_flagged(graded):
     result = results["ambiguous"]
     assert result.status == "graded", result.message
     assert result.score == sum(subs.autograded_points(lesson).values())
-    assert result.repair_flags and any("both" in flag for flag in result.repair_flags), result.repair_flags
+    assert any("both halves also run" in flag for flag in result.repair_flags), result.repair_flags
+    # The other reading (the halves left apart) is kept for the instructor, and can be graded too.
+    other = course / "repairs" / "ambiguous" / lesson / f"{lesson}.other-reading.ipynb"
+    assert any(str(other) in flag for flag in result.repair_flags), result.repair_flags
+    subs.submit(course, "ambiguous-other", lesson, other.read_bytes())
+    apart = subs.grade(course, lesson, students=["ambiguous-other"])["ambiguous-other"]
+    assert apart.status == "graded" and not apart.repairs and not apart.repair_flags
+    assert apart.score < result.score, "left apart, the split class lacks a method its tests use"
 
 
 def test_a_cell_of_the_students_own_next_to_an_answer_is_not_joined():
@@ -154,3 +161,27 @@ def test_plain_nbgrader_autograde_repairs_as_dlcourse_grade(tmp_path):
             assert (course / "repairs" / nb / lesson / f"{lesson}.ipynb").read_bytes() == data
     assert grading.read_scores(course, lesson, ["nb-empty"])["nb-empty"][0] == 0
     assert results["dl-empty"].repair_flags
+
+
+def test_what_counts_as_a_split():
+    """split_join, the rule: the joined text compiles and the graded definition runs across the cut;
+    ambiguous when both halves also compile alone; tokens on both sides of a cut are not glued."""
+    from dlcourse.repair import split_join
+    f = frozenset({"f"})
+    body = 'def f(x):\n    """Twice x."""\n    y = 2 * x\n    return y'
+    for cut in (body.index("x.") , body.index("    y"), body.index("return"), body.index("y = ")):
+        first, second = body[:cut], body[cut:]
+        assert split_join(first, second, f) == (body, False), repr((first, second))
+    # The cursor after the indentation of a last statement that is not a return: both halves run.
+    loop = "def f(xs):\n    out = []\n    for x in xs:\n        out.append(x)"
+    cut = loop.index("for")
+    assert split_join(loop[:cut], loop[cut:], f) == (loop, True)
+    # The student's own code beside a complete function: not a split.
+    assert split_join(body, "print(f(2))", f) is None
+    assert split_join(body + "\n", "for k in range(2):\n    print(f(k))", f) is None
+    assert split_join("_scratch = 3", body, f) is None
+    # A cut between two tokens: `y` and `print(...)` stay two statements, so no split.
+    assert split_join(body, "print(y)", f) is None
+    # Another function's code, or a cell that does not compile even joined, is not joined.
+    assert split_join(body[:body.index("return")], "return y", frozenset({"g"})) is None
+    assert split_join("%timeit f(2)", body, f) is None

@@ -49,14 +49,16 @@ __all__ = ["Kind", "Piece", "Plan", "REPAIRS_DIR", "Ref", "RepairError", "Report
            "repair", "repair_file", "split_join"]
 
 
-def repair(nb: NotebookNode, reference: NotebookNode, notes: tuple[str, ...] | list[str] = ()) -> tuple[NotebookNode, Report]:
+def repair(nb: NotebookNode, reference: NotebookNode, notes: tuple[str, ...] | list[str] = (), *,
+           join_ambiguous: bool = True) -> tuple[NotebookNode, Report]:
     """Repair a student notebook against the released lesson; returns (repaired notebook, Report).
 
     Neither argument is modified. A notebook that needs nothing comes back equal
     to the input (and report.changed is False). notes: changes already made
-    while reading the file (see loads), reported first.
+    while reading the file (see loads), reported first. join_ambiguous=False gives
+    the other reading of the splits listed in report.ambiguous (left apart).
     """
-    plan = match(nb, reference)
+    plan = match(nb, reference, join_ambiguous)
     repaired = assemble(plan)
     report = plan.report
     report.changes[:0] = list(notes)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 from .plan import Kind, Role, cap, cell_numbers, type_name
 from .source import defined_names, norm, parses, split_join, unanswered, with_cell
 
+APART = "dlcourse_split"  # cell metadata {"apart_from": grade id}: a half never to be joined again
+
 if TYPE_CHECKING:
     from .plan import Piece, Plan, Ref
 
@@ -136,12 +138,16 @@ def join_bare_split(plan: Plan, ref: Ref, piece: Piece) -> None:
             if joined is None:
                 continue
             text, ambiguous = joined
+            if ambiguous and not plan.join_ambiguous:  # the other reading: marked, so no repair joins it again
+                other.cell = with_cell(other.cell, metadata={**other.cell.metadata, APART: {"apart_from": ref.gid}})
+                continue
             piece.cell = with_cell(piece.cell, source=text)
             other.role = Role.DROP
             plan.pieces.remove(other)
             plan.say(f"{cap(ref.label)} had been split into 2 cells ({cell_numbers([first, second])}), and cell "
                      f"{other.origin} had lost its grading metadata; joined them back into one.")
             if ambiguous:
+                plan.report.ambiguous.append(ref.gid)
                 plan.flag(f"Cell {other.origin} (without grading metadata) and {ref.label} look like one "
                           f"cell split in two, but both halves also run on their own: joined them, so "
                           f"`{ref.gid}` now includes the code of cell {other.origin}. Check both readings.")
@@ -160,6 +166,9 @@ def bare_neighbour(plan: Plan, pos: int, step: int) -> Piece | None:
         return None
     other = plan.pieces[n]
     answers = plan.answer_refs()
+    marked = other.cell.metadata.get(APART)
+    if isinstance(marked, dict) and marked.get("apart_from"):
+        return None  # kept apart on purpose (the other reading of an ambiguous split)
     if other.role != Role.OWN or other.gid or "nbgrader" in other.cell.metadata or other.from_ref \
             or other.cell.cell_type != "code" or other.blank \
             or any(how != "defines" or index not in answers for index, how in other.claims.items()):

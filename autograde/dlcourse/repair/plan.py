@@ -50,14 +50,16 @@ class Report:
     """What a repair (or an update) did, in plain words."""
     changes: list[str] = field(default_factory=list)    # what was changed, for the student and the instructor
     flags: list[str] = field(default_factory=list)      # what it could not settle: a person should look
-    conflicts: list[str] = field(default_factory=list)  # (updates only) exercises that changed after the student started
+    conflicts: list[str] = field(default_factory=list)  # (updates) exercises changed since the student began
+    ambiguous: list[str] = field(default_factory=list)  # answers joined on a split either way of reading runs
 
     @property
     def changed(self) -> bool:
         return bool(self.changes)
 
     def as_dict(self) -> dict[str, list[str]]:
-        return {"changes": list(self.changes), "flags": list(self.flags), "conflicts": list(self.conflicts)}
+        return {"changes": list(self.changes), "flags": list(self.flags), "conflicts": list(self.conflicts),
+                "ambiguous": list(self.ambiguous)}
 
 
 @dataclass
@@ -145,8 +147,10 @@ class Plan:
     next to a lesson cell; `report`.
     """
 
-    def __init__(self, nb: NotebookNode, reference: NotebookNode, wording: Wording | None = None):
+    def __init__(self, nb: NotebookNode, reference: NotebookNode, wording: Wording | None = None,
+                 join_ambiguous: bool = True):
         self.nb = nb
+        self.join_ambiguous = join_ambiguous  # False: the other reading of ambiguous splits (answers.py)
         self.reference = reference
         self.wording = wording or Wording()
         self.refs = reference_cells(reference)
@@ -360,9 +364,9 @@ class Plan:
                       "function; it is kept as a raw cell below the test and does not run. Check it.")
 
 
-def match(nb: NotebookNode, reference: NotebookNode) -> Plan:
+def match(nb: NotebookNode, reference: NotebookNode, join_ambiguous: bool = True) -> Plan:
     """The repair's plan for a student notebook against the released lesson."""
-    plan = Plan(nb, reference)
+    plan = Plan(nb, reference, join_ambiguous=join_ambiguous)
     if not plan.empty:
         plan.split_merged()
         plan.claim()

@@ -9,8 +9,9 @@ autograde` and the Formgrader all grade the repaired notebook:
       -> TolerantExporter: read as `dlcourse repair` reads (an empty file is an empty
          notebook, repeated cell ids fixed deterministically)
       -> RepairCells: repair against the lesson's student version; what it changed and
-         flagged goes into the notebook's metadata (REPORT_METADATA), and the original and
-         report.json into <course>/repairs/<student>/<lesson>/ (records.py)
+         flagged goes into the notebook's metadata (REPORT_METADATA), and the original,
+         report.json and, for an ambiguous split, the other reading (the halves left apart)
+         into <course>/repairs/<student>/<lesson>/ (records.py)
       -> FlagChangedCells, OverwriteCells, ... -> autograded/<student>/<lesson>/X.ipynb
 
 It runs in the grader's process, before any kernel: it only parses the
@@ -70,18 +71,25 @@ class RepairCells(NbGraderPreprocessor):
                 self.log.warning("No student version of %s/%s.ipynb to repair against; graded as submitted",
                                  lesson, name)
                 return nb, resources
-            repaired, report = repair(nb, nbformat.read(str(reference), as_version=4), resources.get(READ_FIXES, ()))
+            lesson_nb = nbformat.read(str(reference), as_version=4)
+            notes = resources.get(READ_FIXES, ())
+            repaired, report = repair(nb, lesson_nb, notes)
+            other = repair(nb, lesson_nb, notes, join_ambiguous=False)[0] if report.ambiguous else None
         except Exception as err:  # never stop grading because of the repair
             self.log.warning("The repair of %s failed: %s: %s", name, type(err).__name__, err)
-            repaired, report = nb, Report(flags=[f"{name}.ipynb: the automatic repair failed "
-                                                 f"({type(err).__name__}: {err}); graded as submitted."])
+            repaired, other, report = nb, None, Report(flags=[f"{name}.ipynb: the automatic repair failed "
+                                                              f"({type(err).__name__}: {err}); graded as submitted."])
+        original = Path(coursedir.format_path(coursedir.submitted_directory, student, lesson), f"{name}.ipynb")
+        if other is not None:
+            kept = records.other_reading_path(coursedir.root, student, lesson, original.name)
+            report.flags.append(f"The other reading, with {', '.join(f'`{g}`' for g in report.ambiguous)} left "
+                                f"apart as submitted, is kept in {kept}: grade it to compare.")
         repaired.metadata[REPORT_METADATA] = {"changes": list(report.changes), "flags": list(report.flags)}
         if report.changes or report.flags:
             self.log.info("Repaired %s of %s: %d change(s), %d flag(s)", name, student, len(report.changes),
                           len(report.flags))
-        original = Path(coursedir.format_path(coursedir.submitted_directory, student, lesson), f"{name}.ipynb")
         try:
-            records.keep(coursedir.root, student, lesson, original, report)
+            records.keep(coursedir.root, student, lesson, original, report, other)
         except OSError as err:
             self.log.warning("Could not keep the repair record of %s: %s", original, err)
         return repaired, resources

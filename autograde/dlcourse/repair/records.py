@@ -9,6 +9,8 @@ import json
 import shutil
 from pathlib import Path
 
+from nbformat import NotebookNode
+
 from .. import notebooks
 from .plan import Report
 
@@ -54,10 +56,23 @@ def record_dir(course: str | Path, student: str, lesson: str) -> Path:
     return Path(course, REPAIRS_DIR, student, lesson)
 
 
-def keep(course: str | Path, student: str, lesson: str, original: Path, report: Report) -> None:
+def other_reading_path(course: str | Path, student: str, lesson: str, name: str) -> Path:
+    """Where the other reading of an ambiguous repair is kept (see keep)."""
+    return record_dir(course, student, lesson) / f"{Path(name).stem}.other-reading.ipynb"
+
+
+def keep(course: str | Path, student: str, lesson: str, original: Path, report: Report,
+         other: NotebookNode | None = None) -> None:
     """Record a repair made while grading: a copy of the original as submitted (when the repair changed
-    anything) and what it changed and flagged, in report.json; a notebook needing nothing loses its record."""
+    anything) and what it changed and flagged, in report.json; `other`, the other reading of an
+    ambiguous split, next to them. A notebook needing nothing loses its record."""
     folder = record_dir(course, student, lesson)
+    other_path = other_reading_path(course, student, lesson, original.name)
+    if other is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        notebooks.write(other, other_path)
+    elif other_path.exists():
+        other_path.unlink()
     record_file = folder / RECORD_FILE
     try:
         records = json.loads(record_file.read_text()) if record_file.exists() else {}

@@ -185,3 +185,53 @@ def test_what_counts_as_a_split():
     # Another function's code, or a cell that does not compile even joined, is not joined.
     assert split_join(body[:body.index("return")], "return y", frozenset({"g"})) is None
     assert split_join("%timeit f(2)", body, f) is None
+
+
+def _preprocessor_course(tmp_path, lesson):
+    """A course folder whose release holds the lesson, and RepairCells configured for it."""
+    import shutil
+
+    from dlcourse.course import load_config
+    from dlcourse.paths import LESSONS_DIR, lesson_notebook
+    from dlcourse.repair.preprocessor import RepairCells
+    course = subs.new_course(tmp_path)
+    (course / "release" / lesson).mkdir(parents=True)
+    shutil.copy(lesson_notebook(lesson, LESSONS_DIR), course / "release" / lesson)
+    resources = {"nbgrader": {"assignment": lesson, "student": "zoe", "notebook": lesson}}
+    return course, RepairCells(config=load_config(course)), resources
+
+
+def test_the_preprocessor_only_reads_and_never_stops_grading(tmp_path, monkeypatch):
+    """RepairCells runs in the grader's process: it repairs without running a line of the student's code,
+    and whatever goes wrong inside it leaves the submission as submitted, with a flag."""
+    from dlcourse.repair import preprocessor
+    from dlcourse.repair.preprocessor import REPORT_METADATA
+    lesson = LESSONS[0]
+    course, step, resources = _preprocessor_course(tmp_path, lesson)
+    sentinel = tmp_path / "ran"
+    nb, _ = split_everywhere(lesson, new_above=True)
+    trap = f"open({str(sentinel)!r}, 'w').write('ran')\n"
+    nb.cells.insert(3, damage.new_code_cell(trap, "trap"))
+    for cell in nb.cells:
+        if notebooks.is_answer_cell(cell) and cell.cell_type == "code":
+            cell.source = cell.source.replace('"""', f'"""{trap}', 1) if '"""' in cell.source else cell.source
+    subs.submit(course, "zoe", lesson, nb)
+    repaired, _ = step.preprocess(copy.deepcopy(nb), resources)
+    assert not sentinel.exists(), "the repair ran the student's code"
+    report = repaired.metadata[REPORT_METADATA]
+    assert report["changes"] and not report["flags"]
+    assert (course / "repairs" / "zoe" / lesson / "report.json").exists()
+
+    def broken(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+    monkeypatch.setattr(preprocessor, "repair", broken)
+    kept, _ = step.preprocess(copy.deepcopy(nb), resources)
+    assert [c.source for c in kept.cells] == [c.source for c in nb.cells]
+    assert any("automatic repair failed" in flag for flag in kept.metadata[REPORT_METADATA]["flags"])
+    monkeypatch.undo()
+
+    huge = copy.deepcopy(nb)
+    huge.cells += [damage.new_code_cell(f"x{i} = {i}", f"many-{i}") for i in range(preprocessor.MAX_CELLS)]
+    kept, _ = step.preprocess(copy.deepcopy(huge), resources)
+    assert len(kept.cells) == len(huge.cells)
+    assert any("more than" in flag for flag in kept.metadata[REPORT_METADATA]["flags"])

@@ -11,7 +11,8 @@ merges the new student version into the student's notebook:
   above the answer, or its starting code), the answer is kept as it is and a
   marked note above it shows what changed: a conflict for the student to
   read, never an overwrite;
-* damage the repair knows about (repair.py) is repaired on the way.
+* damage the repair knows about (dlcourse/repair/) is repaired on the way: an
+  update runs the repair's plan (repair.Plan) with steps of its own in between.
 
 Without the old version at hand, old lesson text is recognised by its cell id:
 `dlcourse build` names every lesson cell after a hash of its text

@@ -34,6 +34,7 @@ from .reading import loads
 
 REPORT_METADATA = "dlcourse_repair"  # notebook metadata: {"changes": [...], "flags": [...]}
 READ_FIXES = "dlcourse_read_fixes"  # resources key: what reading the file fixed (repeated cell ids)
+MAX_CELLS = 5000  # a submission with more cells than this is graded as submitted (the repair would take long)
 
 
 class TolerantExporter(NotebookExporter):
@@ -66,6 +67,8 @@ class RepairCells(NbGraderPreprocessor):
         lesson, student, name = info.get("assignment"), info.get("student"), info.get("notebook")
         coursedir = self._coursedir()
         try:
+            if len(nb.cells) > MAX_CELLS:
+                raise ValueError(f"{len(nb.cells)} cells, more than the {MAX_CELLS} the repair looks at")
             reference = release_notebook(coursedir, lesson, name)
             if reference is None:
                 self.log.warning("No student version of %s/%s.ipynb to repair against; graded as submitted",

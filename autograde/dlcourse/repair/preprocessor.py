@@ -82,19 +82,19 @@ class RepairCells(NbGraderPreprocessor):
             self.log.warning("The repair of %s failed: %s: %s", name, type(err).__name__, err)
             repaired, other, report = nb, None, Report(flags=[f"{name}.ipynb: the automatic repair failed "
                                                               f"({type(err).__name__}: {err}); graded as submitted."])
-        original = Path(coursedir.format_path(coursedir.submitted_directory, student, lesson), f"{name}.ipynb")
-        if other is not None:
-            kept = records.other_reading_path(coursedir.root, student, lesson, original.name)
-            report.flags.append(f"The other reading, with {', '.join(f'`{g}`' for g in report.ambiguous)} left "
-                                f"apart as submitted, is kept in {kept}: grade it to compare.")
+        try:
+            original = Path(coursedir.format_path(coursedir.submitted_directory, student, lesson), f"{name}.ipynb")
+            if other is not None:
+                kept = records.other_reading_path(coursedir.root, student, lesson, original.name)
+                report.flags.append(f"The other reading, with {', '.join(f'`{g}`' for g in report.ambiguous)} "
+                                    f"left apart as submitted, is kept in {kept}: grade it to compare.")
+            records.keep(coursedir.root, student, lesson, original, report, other)
+        except Exception as err:  # the record is for the instructor; grading goes on without it
+            self.log.warning("Could not keep the repair record of %s/%s: %s", student, name, err)
         repaired.metadata[REPORT_METADATA] = {"changes": list(report.changes), "flags": list(report.flags)}
         if report.changes or report.flags:
             self.log.info("Repaired %s of %s: %d change(s), %d flag(s)", name, student, len(report.changes),
                           len(report.flags))
-        try:
-            records.keep(coursedir.root, student, lesson, original, report, other)
-        except OSError as err:
-            self.log.warning("Could not keep the repair record of %s: %s", original, err)
         return repaired, resources
 
     def _coursedir(self):
@@ -107,10 +107,3 @@ class RepairCells(NbGraderPreprocessor):
         from nbgrader.coursedir import CourseDirectory
         return CourseDirectory(config=self.config)
 
-
-def reported(nb: NotebookNode) -> Report | None:
-    """The repair's report left in a sanitized notebook's metadata, if any."""
-    data = nb.metadata.get(REPORT_METADATA)
-    if not isinstance(data, dict):
-        return None
-    return Report(list(data.get("changes", [])), list(data.get("flags", [])))

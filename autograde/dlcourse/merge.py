@@ -23,6 +23,8 @@ that starting code changed. Updating twice with the same version changes
 nothing the second time.
 """
 
+from __future__ import annotations
+
 import copy
 import difflib
 import hashlib
@@ -31,6 +33,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+from nbformat import NotebookNode
 
 from . import notebooks, repair
 from .paths import LESSONS_DIR, lesson_ids, lesson_notebook
@@ -39,7 +42,7 @@ LESSON_CELL_ID = re.compile(r"^(ma|co|ra)-([0-9a-f]{8})(?:-\d+)?$")
 NOTE_KEY = "dlcourse"  # cell metadata key of the notes an update writes: {"update_conflict": grade_id}
 
 
-def lesson_cell_id(cell):
+def lesson_cell_id(cell: NotebookNode) -> tuple[bool, bool]:
     """(is a lesson cell id, its text is unchanged since the release) for a cell."""
     match = LESSON_CELL_ID.match(str(cell.get("id") or ""))
     if not match or match.group(1) != cell.cell_type[:2]:
@@ -56,7 +59,7 @@ UPDATE_WORDING = repair.Wording(
                                  "ordinary cell of yours."))
 
 
-def claim_by_cell_id(plan):
+def claim_by_cell_id(plan: repair.Plan) -> None:
     """A cell whose id is a lesson cell's id is the student's edited copy of that (unchanged) lesson cell."""
     ids = {ref.cell.get("id"): ref for ref in plan.refs if ref.kind == repair.Kind.LESSON}
     for piece in plan.pieces:
@@ -65,7 +68,7 @@ def claim_by_cell_id(plan):
             piece.claims[ref.index] = "cellid"
 
 
-def drop_removed_tests(plan):
+def drop_removed_tests(plan: repair.Plan) -> None:
     """Tests (and read-only cells) the new version no longer has, left as released: removed."""
     for piece in plan.pieces:
         gid = piece.gid
@@ -76,7 +79,7 @@ def drop_removed_tests(plan):
             plan.say(f"Removed `{gid}`, which is no longer part of the lesson.")
 
 
-def drop_old_lesson_text(plan):
+def drop_old_lesson_text(plan: repair.Plan) -> int:
     """Lesson cells of the old version the student never touched go (the new version comes in); ones
     the student edited stay, as theirs. Returns how many were dropped."""
     replaced = 0
@@ -94,13 +97,13 @@ def drop_old_lesson_text(plan):
     return replaced
 
 
-def not_started(plan, piece, ref):
+def not_started(plan: repair.Plan, piece: repair.Piece, ref: repair.Ref) -> bool:
     if ref.kind == repair.Kind.WRITTEN:
         return repair.norm(piece.source) in (ref.norm, "")
     return plan.untouched(piece, ref)
 
 
-def take_new_cells(plan):
+def take_new_cells(plan: repair.Plan) -> None:
     """Answers not started get the new starting code; tests left as released, the new version."""
     for ref in plan.refs:
         piece = plan.primary.get(ref.index)
@@ -143,7 +146,7 @@ def _changed_lines(old, new):
     return "\n".join(diff)
 
 
-def note_cell(gid, what, diff=None, starting_code=None):
+def note_cell(gid: str, what: str, diff: str | None = None, starting_code: str | None = None) -> NotebookNode:
     """The marked Markdown note an update puts above an answer whose exercise changed."""
     text = [f"**⚠ Lesson update: {what} after you started it.** Your answer below is kept exactly as "
             "you wrote it."]
@@ -158,7 +161,7 @@ def note_cell(gid, what, diff=None, starting_code=None):
     return cell
 
 
-def _conflicts(plan):
+def _conflicts(plan: repair.Plan) -> list[str]:
     """Notes above every answer the student started whose exercise changed; returns their grade ids."""
     found = []
     for ref in plan.refs:
@@ -186,7 +189,8 @@ def _conflicts(plan):
     return found
 
 
-def update(nb, release, notes=()):
+def update(nb: NotebookNode, release: NotebookNode, notes: tuple[str, ...] | list[str] = ()) \
+        -> tuple[NotebookNode, repair.Report]:
     """Merge a new release of a lesson into a student's notebook; returns (notebook, Report).
 
     Neither argument is modified. report.conflicts lists the exercises whose
@@ -221,7 +225,8 @@ def update(nb, release, notes=()):
     return merged, report
 
 
-def update_file(path, release_path, *, write=True):
+def update_file(path: str | Path, release_path: str | Path, *, write: bool = True) \
+        -> tuple[repair.Report, Path | None]:
     """Update one notebook file from a release notebook; keeps a backup when it changes anything.
 
     Also copies files of the release folder the student's folder lacks (never
@@ -246,7 +251,8 @@ def update_file(path, release_path, *, write=True):
     return report, backup
 
 
-def update_all(work_dir, lessons_dir=LESSONS_DIR, *, write=True):
+def update_all(work_dir: str | Path, lessons_dir: str | Path = LESSONS_DIR, *, write: bool = True) \
+        -> dict[str, tuple[repair.Report, Path | None]]:
     """Update every lesson notebook in a work folder (made by `make lab`); returns {lesson: (Report, backup)}."""
     results = {}
     for lesson in lesson_ids(lessons_dir):

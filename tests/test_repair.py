@@ -1,9 +1,10 @@
-"""The repair of damaged notebooks (dlcourse/repair.py), on the catalogue in tests/damage/.
+"""The repair of damaged notebooks (dlcourse/repair/), on the catalogue in tests/damage/.
 
 Every entry of the catalogue, on every released lesson: the repair keeps all the
 student wrote, restores the graded structure, is idempotent and deterministic,
 and flags exactly what it cannot place. Then the whole catalogue goes through
-the grading command's repair for lesson 01: every damaged submission scores what
+grading (the repair is a step of nbgrader's autograde, dlcourse/repair/preprocessor.py)
+for lesson 01: every damaged submission scores what
 the undamaged one scores, cell by cell, except an empty notebook (zero,
 flagged). Entries the repair turns into exactly the undamaged submission's code
 and graded cells are compared as such; the others are graded for real. (The

@@ -80,6 +80,7 @@ def test_the_splits_really_break_the_cells():
                 assert not bare.metadata.get("nbgrader")
                 halves = (bare.source + cell.source) if new_above else (cell.source + bare.source)
                 assert halves == answers[gid].source
+    assert any(ambiguous(lesson) is not None for lesson in LESSONS), "no lesson here has an ambiguous split"
 
 
 @pytest.mark.slow

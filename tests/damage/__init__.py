@@ -6,7 +6,10 @@ it: Split (Ctrl+Shift+-) copies the cell's metadata onto every piece and
 strips the newlines at the cut; Merge (Shift+M) joins the sources with a
 blank line and keeps the type and metadata of the active cell; copy-paste
 copies the metadata (grade id included); changing a cell's type keeps its
-metadata. Other editors lose metadata or repeat cell ids.
+metadata. Other editors lose metadata or repeat cell ids; the classic
+Notebook's Split Cell keeps the text on both sides of the cursor exactly but
+leaves the new cell (above) bare, as IPython 2-3 did with the new cell below
+(split_bare).
 
 `outcome` is what repair + grading must give:
 

@@ -327,3 +327,26 @@ def test_grade_summary_lists_repairs_and_flags(capsys):
     assert "ann: The test cell `test_step` had been deleted" in out
     assert "ben: FLAGGED: The written answer" in out
     assert "cy" not in out
+
+
+def test_a_record_from_an_older_repair_in_place_keeps_its_original(tmp_path):
+    """Older versions repaired submitted/ in place and kept the only copy of the original in repairs/:
+    grading that (already repaired) submission again keeps the original and goes on reporting."""
+    from dlcourse.repair import Report, records
+    lesson = LESSONS[0]
+    submitted = subs.submit(tmp_path, "ann", lesson, complete(lesson))
+    folder = tmp_path / "repairs" / "ann" / lesson
+    folder.mkdir(parents=True)
+    (folder / submitted.name).write_bytes(b"the original, damaged")
+    old = {submitted.name: {"original_sha256": "0" * 64, "repaired_sha256": records.sha256(submitted),
+                            "changes": ["Joined a split cell."], "flags": []}}
+    (folder / "report.json").write_text(json.dumps(old))
+    records.keep(tmp_path, "ann", lesson, submitted, Report())
+    assert (folder / submitted.name).read_bytes() == b"the original, damaged"
+    assert records.recorded(tmp_path, lesson, "ann").changes == ["Joined a split cell."]
+    # A new submission: the old record no longer applies, and a clean notebook needs none.
+    subs.submit(tmp_path, "ann", lesson, released(lesson))
+    assert records.recorded(tmp_path, lesson, "ann") is None
+    records.keep(tmp_path, "ann", lesson, submitted, Report())
+    assert not (folder / "report.json").exists()
+    assert (folder / submitted.name).read_bytes() == b"the original, damaged", "an original is never deleted"

@@ -78,8 +78,17 @@ def keep(course: str | Path, student: str, lesson: str, original: Path, report: 
         records = json.loads(record_file.read_text()) if record_file.exists() else {}
     except ValueError:
         records = {}
+    records = {k: v for k, v in records.items() if isinstance(v, dict)} if isinstance(records, dict) else {}
     name = original.name
     current = sha256(original) if original.exists() else None
+    legacy = records.get(name, {})
+    if current is not None and legacy.get("repaired_sha256") == current:
+        # Repaired in place by an older dlcourse: its record keeps the only copy of the original; add what
+        # this repair found on top of that.
+        for key in ("changes", "flags"):
+            legacy[key] = list(dict.fromkeys([*legacy.get(key, []), *getattr(report, key)]))
+        record_file.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
+        return
     if report.changes:
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copy2(original, folder / name)
@@ -88,8 +97,8 @@ def keep(course: str | Path, student: str, lesson: str, original: Path, report: 
         records[name] = {"original_sha256": current, **report.as_dict()}
     else:
         records.pop(name, None)
-        if (folder / name).exists():
-            (folder / name).unlink()
+        if (folder / name).exists() and current is not None and sha256(folder / name) == current:
+            (folder / name).unlink()  # a copy of the submission as it is now: nothing to keep
     if records:
         folder.mkdir(parents=True, exist_ok=True)
         record_file.write_text(json.dumps(records, indent=1, sort_keys=True) + "\n")
@@ -108,7 +117,8 @@ def recorded(course: str | Path, lesson: str, student: str) -> Report | None:
     report = Report()
     for name, record in sorted(records.items()):
         submitted = Path(course, "submitted", student, lesson, name)
-        if not submitted.exists() or record.get("original_sha256") != sha256(submitted):
+        current = sha256(submitted) if submitted.exists() else None
+        if current is None or current not in (record.get("original_sha256"), record.get("repaired_sha256")):
             continue  # submitted again since: that record is out of date
         report.changes += record.get("changes", [])
         report.flags += record.get("flags", [])

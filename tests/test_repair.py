@@ -1,9 +1,10 @@
-"""The repair of damaged notebooks (dlcourse/repair.py), on the catalogue in tests/damage/.
+"""The repair of damaged notebooks (dlcourse/repair/), on the catalogue in tests/damage/.
 
 Every entry of the catalogue, on every released lesson: the repair keeps all the
 student wrote, restores the graded structure, is idempotent and deterministic,
 and flags exactly what it cannot place. Then the whole catalogue goes through
-the grading command's repair for lesson 01: every damaged submission scores what
+grading (the repair is a step of nbgrader's autograde, dlcourse/repair/preprocessor.py)
+for lesson 01: every damaged submission scores what
 the undamaged one scores, cell by cell, except an empty notebook (zero,
 flagged). Entries the repair turns into exactly the undamaged submission's code
 and graded cells are compared as such; the others are graded for real. (The
@@ -102,7 +103,9 @@ def test_repair_restores_the_lesson_structure_and_keeps_every_line(catalogues, l
 
     # Nothing the student wrote is lost.
     before, after = student_lines(nb, reference), student_lines(fixed, reference)
-    lost = {line: n - after[line] for line, n in before.items() if after[line] < n}
+    whole = [line.strip() for cell in fixed.cells for line in cell.source.split("\n")]
+    lost = {line: n - after[line] for line, n in before.items() if after[line] < n
+            and not any(line in other and line != other for other in whole)}  # a line cut in two is joined again
     assert not lost, f"{name}: lines lost by the repair: {lost}"
 
     # nbgrader accepts the result: valid metadata, one cell per grade id, unique cell ids.
@@ -228,10 +231,10 @@ def student_of(name):
 
 @pytest.fixture(scope="module", params=GRADED)
 def graded_catalogue(request, tmp_path_factory):
-    """The whole catalogue of one lesson, submitted by one student per entry and repaired by
-    `dlcourse grade`. An entry whose repair gives the undamaged submission's scored content
-    (scored_content) must score what it scores, so it is repaired the way grading repairs it and
-    compared; every other entry is graded for real, beside the undamaged submission."""
+    """The whole catalogue of one lesson, submitted by one student per entry. An entry whose repair
+    gives the undamaged submission's scored content (scored_content) must score what it scores, so
+    it is only repaired here, as grading's sanitize step (repair.preprocessor) repairs it; every
+    other entry is graded for real by `dlcourse grade`, beside the undamaged submission."""
     lesson = request.param
     course = subs.new_course(tmp_path_factory.mktemp(f"damage-{lesson}"))
     built = damage.build(lesson, complete(lesson))
@@ -244,8 +247,10 @@ def graded_catalogue(request, tmp_path_factory):
     graded = ["undamaged", *(student_of(n) for n in built if n not in alike)]
     results = subs.grade(course, lesson, students=graded)
     told = {s: (r.repairs, r.repair_flags) for s, r in results.items()}
-    for student, report in repair.repair_submissions(course, lesson, [student_of(n) for n in alike]).items():
-        told[student] = (report.changes, report.flags)
+    for name in alike:
+        nb, fixes = load(built[name][1])
+        report = repair.repair(nb, released(lesson), fixes)[1]
+        told[student_of(name)] = (report.changes, report.flags)
     return lesson, course, built, results, told, originals
 
 
@@ -255,16 +260,13 @@ def test_every_damaged_submission_is_graded_as_if_undamaged(graded_catalogue):
     assert results["undamaged"].status == "graded" and not results["undamaged"].repairs
     full = subs.cell_scores(course, lesson, "undamaged")
     assert results["undamaged"].score == sum(subs.autograded_points(lesson).values())
-    undamaged = scored_content(notebooks.read(course / "submitted" / "undamaged" / lesson / f"{lesson}.ipynb"))
     assert len(results) > 3, "some entries must go through grading for real"
     wrong = {}
     for name, (entry, _) in built.items():
         student = student_of(name)
         repairs, flags = told.get(student, ([], []))
-        if student not in results:  # repaired as grading repairs it: must now be the undamaged lesson
-            repaired = notebooks.read(course / "submitted" / student / lesson / f"{lesson}.ipynb")
-            if scored_content(repaired) != undamaged:
-                wrong[name] = "repaired on disk into something else than the undamaged submission"
+        if student not in results:  # repaired as grading repairs it into the undamaged lesson (alike)
+            pass
         elif results[student].status != "graded":
             wrong[name] = f"not graded: {results[student].message}"
         elif entry.outcome == "empty":
@@ -285,29 +287,33 @@ def test_every_damaged_submission_is_graded_as_if_undamaged(graded_catalogue):
 
 @pytest.mark.slow
 def test_originals_are_kept_outside_the_submission(graded_catalogue):
-    lesson, course, built, _, told, originals = graded_catalogue
+    """Grading never changes a submission; the original of every repaired one is also kept, with what
+    was changed, in <course>/repairs/<student>/<lesson>/."""
+    lesson, course, built, results, told, originals = graded_catalogue
     for name in built:
         student = student_of(name)
+        assert (course / "submitted" / student / lesson / f"{lesson}.ipynb").read_bytes() == originals[name]
+        assert sorted(p.name for p in (course / "submitted" / student / lesson).iterdir()) == [f"{lesson}.ipynb"]
+        if student not in results:
+            continue
         record = course / "repairs" / student / lesson
         report = json.loads((record / "report.json").read_text())[f"{lesson}.ipynb"]
         assert (report["changes"], report["flags"]) == told[student]
         if report["changes"]:
             assert (record / f"{lesson}.ipynb").read_bytes() == originals[name]
-        else:  # flagged only: the submission is as it was
-            assert (course / "submitted" / student / lesson / f"{lesson}.ipynb").read_bytes() == originals[name]
-        assert sorted(p.name for p in (course / "submitted" / student / lesson).iterdir()) == [f"{lesson}.ipynb"]
         assert not list((course / "autograded" / student / lesson).glob("*.orig"))
     assert not (course / "repairs" / "undamaged").exists()
 
 
 @pytest.mark.slow
 def test_grading_again_keeps_the_record_and_the_original(graded_catalogue):
-    """split_answer was repaired before (without grading); grading it now reuses that record."""
+    """Grading again (here also a submission not graded before) repairs the same way and keeps the original."""
     lesson, course, built, results, told, originals = graded_catalogue
-    again = subs.grade(course, lesson, students=["split-answer", "undamaged"])
-    assert (again["split-answer"].repairs, again["split-answer"].repair_flags) == told["split-answer"]
-    assert again["split-answer"].score == results["undamaged"].score
-    assert (course / "repairs" / "split-answer" / lesson / f"{lesson}.ipynb").read_bytes() == originals["split_answer"]
+    again = subs.grade(course, lesson, students=["split-answer", "bare-split-mid-body", "undamaged"])
+    for student, name in (("split-answer", "split_answer"), ("bare-split-mid-body", "bare_split_mid_body")):
+        assert (again[student].repairs, again[student].repair_flags) == told[student]
+        assert again[student].score == results["undamaged"].score
+        assert (course / "repairs" / student / lesson / f"{lesson}.ipynb").read_bytes() == originals[name]
     assert not again["undamaged"].repairs
 
 
@@ -322,3 +328,26 @@ def test_grade_summary_lists_repairs_and_flags(capsys):
     assert "ann: The test cell `test_step` had been deleted" in out
     assert "ben: FLAGGED: The written answer" in out
     assert "cy" not in out
+
+
+def test_a_record_from_an_older_repair_in_place_keeps_its_original(tmp_path):
+    """Older versions repaired submitted/ in place and kept the only copy of the original in repairs/:
+    grading that (already repaired) submission again keeps the original and goes on reporting."""
+    from dlcourse.repair import Report, records
+    lesson = LESSONS[0]
+    submitted = subs.submit(tmp_path, "ann", lesson, complete(lesson))
+    folder = tmp_path / "repairs" / "ann" / lesson
+    folder.mkdir(parents=True)
+    (folder / submitted.name).write_bytes(b"the original, damaged")
+    old = {submitted.name: {"original_sha256": "0" * 64, "repaired_sha256": records.sha256(submitted),
+                            "changes": ["Joined a split cell."], "flags": []}}
+    (folder / "report.json").write_text(json.dumps(old))
+    records.keep(tmp_path, "ann", lesson, submitted, Report())
+    assert (folder / submitted.name).read_bytes() == b"the original, damaged"
+    assert records.recorded(tmp_path, lesson, "ann").changes == ["Joined a split cell."]
+    # A new submission: the old record no longer applies, and a clean notebook needs none.
+    subs.submit(tmp_path, "ann", lesson, released(lesson))
+    assert records.recorded(tmp_path, lesson, "ann") is None
+    records.keep(tmp_path, "ann", lesson, submitted, Report())
+    assert not (folder / "report.json").exists()
+    assert (folder / submitted.name).read_bytes() == b"the original, damaged", "an original is never deleted"

@@ -54,7 +54,7 @@ class GradeResult:
     message: str = ""
     seconds: float = 0.0
     findings: list = field(default_factory=list)  # what the sandbox saw: limits hit, tampering, suspicious code
-    repairs: list = field(default_factory=list)  # what dlcourse.repair fixed in the notebook before grading
+    repairs: list = field(default_factory=list)  # what dlcourse.repair fixed in the notebook (sanitize step)
     repair_flags: list = field(default_factory=list)  # answers the repair could not place: worth a look
     isolated: bool = True  # False when graded with --unsafe, without file-system isolation
     lateness: Lateness | None = None  # how late it was, and its penalty (dlcourse/late.py)
@@ -202,8 +202,6 @@ def _grade(lesson, course, *, students, workers, on_progress, only_new, on_plan)
     deadlines.check(course)
     load_source(course, lesson)
     import_roster(course)
-    repaired = repair.repair_submissions(course, lesson, students,  # damaged notebooks fixed first (repair.py)
-                                         release=grading_release(course))
     everyone = submitted_students(course, lesson)
     chosen = sorted(set(students)) if students else everyone
     missing = sorted(set(chosen) - set(everyone))
@@ -219,7 +217,10 @@ def _grade(lesson, course, *, students, workers, on_progress, only_new, on_plan)
     results = {}
 
     def finished(outcome, done, total):
-        result = repair.annotate(_result(course, lesson, outcome, config), repaired)
+        result = _result(course, lesson, outcome, config)
+        repaired = repair.recorded(course, lesson, outcome.student)  # by RepairCells, inside autograde
+        if repaired is not None:
+            result.repairs, result.repair_flags = list(repaired.changes), list(repaired.flags)
         if result.status == "graded":
             versions.write_record(course, lesson, outcome.student, version, plan.hashes[outcome.student])
         results[outcome.student] = result

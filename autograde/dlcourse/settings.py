@@ -112,9 +112,13 @@ def configure(c, course_root, *, source_dir=SOLUTIONS_DIR, release_dir=LESSONS_D
     c.Execute.interrupt_on_timeout = True
     c.Execute.extra_arguments = list(KERNEL_ARGUMENTS)
 
-    # Before grading: note changed or deleted graded cells, then let nbgrader restore them.
+    # Before grading: repair what editing damaged (split, merged, copied, deleted cells: dlcourse/repair/),
+    # note changed or deleted graded cells, then let nbgrader restore them. Submissions are read as the
+    # repair reads them (an empty file is an empty notebook; repeated cell ids fixed deterministically).
+    c.Autograde.exporter_class = "dlcourse.repair.preprocessor.TolerantExporter"
     c.Autograde.sanitize_preprocessors = [
         "nbgrader.preprocessors.ClearOutput",
+        "dlcourse.repair.preprocessor.RepairCells",
         "dlcourse.sandbox.tamper.FlagChangedCells",
         "nbgrader.preprocessors.DeduplicateIds",
         "nbgrader.preprocessors.OverwriteKernelspec",

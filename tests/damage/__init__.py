@@ -6,7 +6,10 @@ it: Split (Ctrl+Shift+-) copies the cell's metadata onto every piece and
 strips the newlines at the cut; Merge (Shift+M) joins the sources with a
 blank line and keeps the type and metadata of the active cell; copy-paste
 copies the metadata (grade id included); changing a cell's type keeps its
-metadata. Other editors lose metadata or repeat cell ids.
+metadata. Other editors lose metadata or repeat cell ids; the classic
+Notebook's Split Cell keeps the text on both sides of the cursor exactly but
+leaves the new cell (above) bare, as IPython 2-3 did with the new cell below
+(split_bare).
 
 `outcome` is what repair + grading must give:
 
@@ -148,6 +151,62 @@ def middle_offset(source):
     body = [n for n, line in enumerate(lines) if n > 0 and line.startswith("    ") and line.strip()]
     cut = body[len(body) // 2] if len(body) > 1 else max(1, len(lines) // 2)
     return len("\n".join(lines[:cut])) + 1
+
+
+def split_bare(nb, i, offset, new_above):
+    """A Split at the cursor by an editor that leaves the new cell bare (no metadata, a new id) and
+    keeps the text exactly as it was on both sides of the cursor (no newline stripped).
+
+    new_above: the classic Notebook (4 to 6) keeps the original cell for the text after the cursor
+    and inserts the new cell above it with the text before; older ones (IPython 2 and 3) keep the
+    original for the text before and insert the new cell below."""
+    cell = nb.cells[i]
+    bare = new_code_cell(cell.source[offset:] if not new_above else cell.source[:offset], f"bare-{cell.id}-{offset}")
+    cell.source = cell.source[offset:] if new_above else cell.source[:offset]
+    cell.outputs, cell.execution_count = [], None
+    nb.cells.insert(i if new_above else i + 1, bare)
+    return nb
+
+
+def docstring_offset(source):
+    """The cursor inside the function's docstring (between two words of its first line)."""
+    start = source.find('"""')
+    if start < 0:
+        return None
+    end = source.find("\n", start)
+    cut = source.find(" ", (start + end) // 2 if end > 0 else start + 3)
+    return cut if start < cut < (end if end > 0 else len(source)) else None
+
+
+def return_offset(source):
+    """The cursor just before the `return` of the function's last line (after its indentation)."""
+    lines = source.rstrip().split("\n")
+    last = lines[-1]
+    if not last.lstrip().startswith("return"):
+        return None
+    return len("\n".join(lines[:-1])) + 1 + (len(last) - len(last.lstrip()))
+
+
+def ambiguous_offset(source):
+    """A cursor after the indentation of the function's last statement where both halves run on their
+    own: the rest is a whole statement at the top level (a loop, an assignment), not a `return`.
+    None when the function has no such place."""
+    import ast
+    lines = source.rstrip().split("\n")
+    for n in range(len(lines) - 1, 0, -1):
+        line = lines[n]
+        if not line.strip() or not line.startswith("    ") or line.startswith("     "):
+            continue
+        offset = len("\n".join(lines[:n])) + 1 + 4
+        first, second = source[:offset], source[offset:]
+        try:
+            compile(first, "<split>", "exec", ast.PyCF_ONLY_AST | ast.PyCF_TYPE_COMMENTS, dont_inherit=True)
+            compile(second, "<split>", "exec", dont_inherit=True)
+            compile(first, "<split>", "exec", dont_inherit=True)
+        except SyntaxError:
+            return None
+        return offset
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -422,6 +481,30 @@ def _many_at_once(les):
     return nb
 
 
+def _split_bare(pick, where, new_above):
+    """Split an answer cell at the cursor (`where` finds it) with an editor that leaves the new cell bare."""
+    def make(les):
+        gid = pick(les)
+        nb = les.copy()
+        i = les.index(nb, gid)
+        offset = where(nb.cells[i].source)
+        if offset is None:
+            return None
+        return split_bare(nb, i, offset, new_above)
+    return make
+
+
+def _with_return(les):
+    """The first answer (after the first) whose function ends with a `return`."""
+    found = [gid for gid in les.answers if return_offset(les.nb.cells[les.index(les.nb, gid)].source)]
+    return (found[1:] or found or [les.answers[0]])[0]
+
+
+def _with_ambiguous_cut(les):
+    found = [gid for gid in les.answers if ambiguous_offset(les.nb.cells[les.index(les.nb, gid)].source)]
+    return found[0] if found else les.answers[0]
+
+
 def _stub(les, gid):
     released = notebooks.read(lesson_notebook(les.id, LESSONS_DIR))
     return next(c.source for c in released.cells if notebooks.grade_id(c) == gid)
@@ -472,6 +555,26 @@ CATALOGUE = [
     Damage("duplicate_cell_ids", "cells with the same cell id (copied by an editor that keeps ids)",
            _duplicate_cell_ids),
     Damage("many_at_once", "several of the above in one notebook", _many_at_once),
+    # An editor whose Split leaves the new cell bare: the classic Notebook (new cell above) and
+    # IPython 2-3 (new cell below). The cursor stood where students stop typing.
+    Damage("bare_split_in_docstring", "split an answer inside its docstring; the new cell (above) got no metadata",
+           _split_bare(lambda les: les.answers[0], docstring_offset, True)),
+    Damage("bare_split_mid_body", "split an answer in the middle of its body; the new cell (above) got no metadata",
+           _split_bare(lambda les: les.answers[-1], middle_offset, True)),
+    Damage("bare_split_before_return", "split an answer just before `return`; the new cell (above) got no metadata",
+           _split_bare(_with_return, return_offset, True)),
+    Damage("bare_split_below_in_docstring",
+           "split an answer inside its docstring; the new cell (below) got no metadata",
+           _split_bare(lambda les: les.answers[-1], docstring_offset, False)),
+    Damage("bare_split_below_mid_body",
+           "split an answer in the middle of its body; the new cell (below) got no metadata",
+           _split_bare(lambda les: les.answers[0], middle_offset, False)),
+    Damage("bare_split_below_before_return",
+           "split an answer just before `return`; the new cell (below) got no metadata",
+           _split_bare(_with_return, return_offset, False)),
+    Damage("bare_split_ambiguous",
+           "split an answer before its last statement, which runs on its own too; the new cell (below) is bare",
+           _split_bare(_with_ambiguous_cut, ambiguous_offset, False), "flagged"),
 ]
 
 

@@ -38,18 +38,18 @@ def _loaded(course: "Path | str | LoadedCourse") -> LoadedCourse:
     return course if isinstance(course, LoadedCourse) else LoadedCourse.load(course)
 
 
-def grading_release(course):
+def grading_release(course) -> Path:
     """Where grading generates the lesson's student version: inside the course folder, never into a
     release folder elsewhere (the repository's lessons/ is committed and only `dlcourse build` writes it)."""
     return Path(course).resolve() / "release"
 
 
-def submitted_students(course, lesson):
+def submitted_students(course, lesson: str) -> list[str]:
     """Students with a submission folder for the lesson, sorted."""
     return sorted(p.parent.name for p in Path(course, "submitted").glob(f"*/{lesson}") if p.is_dir())
 
 
-def read_roster(course):
+def read_roster(course) -> list[dict[str, str | None]]:
     """The students listed in <course>/students.csv: [{id, first_name, last_name, email}]."""
     roster = Path(course, "students.csv")
     if not roster.exists():
@@ -84,7 +84,7 @@ def _gradebook(course):
     return _loaded(course).gradebook()
 
 
-def read_scores(course, lesson, students):
+def read_scores(course, lesson: str, students: list[str]) -> dict[str, tuple[float, float, bool]]:
     """{student: (score, max_score, needs_manual_grade)} from the gradebook, for graded submissions."""
     from nbgrader.api import MissingEntry
     scores = {}
@@ -98,7 +98,7 @@ def read_scores(course, lesson, students):
     return scores
 
 
-def read_cell_scores(course, lesson, student):
+def read_cell_scores(course, lesson: str, student: str) -> dict[str, tuple[float, float]]:
     """{grade_id: (score, max_score)} of every graded cell of one graded submission."""
     with _gradebook(course) as gb:
         sub = gb.find_submission(lesson, student)
@@ -216,7 +216,7 @@ class FeedbackLeak(RuntimeError):
                          "Check GenerateFeedback.preprocessors in the course settings (ClearHiddenTests).")
 
 
-def feedback(lesson, course, *, students=None):
+def feedback(lesson: str, course, *, students: list[str] | None = None) -> list[Path]:
     """Generate HTML feedback for graded submissions, then check none of it shows a hidden test.
 
     Returns the list of feedback files written. Every page is checked; each that would
@@ -252,7 +252,7 @@ def feedback(lesson, course, *, students=None):
     return written
 
 
-def submitted_lines(course, student, lesson):
+def submitted_lines(course, student: str, lesson: str) -> set[str]:
     """Every stripped source line of a student's submitted notebooks (empty if unreadable)."""
     lines = set()
     for nb_path in Path(course, "submitted", student, lesson).glob("*.ipynb"):
@@ -264,13 +264,13 @@ def submitted_lines(course, student, lesson):
     return lines
 
 
-def visible_text(page):
+def visible_text(page: str) -> str:
     """The text a reader of an HTML page sees, whitespace collapsed (tags and highlighting removed)."""
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
     return " ".join(text.split())
 
 
-def export(course, to=None):
+def export(course, to=None) -> Path:
     """Export every student's scores to CSV and return its path.
 
     nbgrader's export through the course's export plugin (dlcourse/export.py): its
@@ -287,7 +287,7 @@ def export(course, to=None):
     return out
 
 
-def read_export(path):
+def read_export(path) -> list[dict[str, str]]:
     """The exported CSV as a list of dicts."""
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import grading
+from .course import LoadedCourse
 from .export import review_flags, submission_status, write_atomically, write_csv_atomically
 from .records import NOT_ISOLATED, Status
 
@@ -157,7 +158,7 @@ def collect(lesson: str, course) -> Stats:
 
     course = Path(course).resolve()
     roster = [s["id"] for s in grading.read_roster(course)]
-    with grading._gradebook(course) as gb:  # the course's configuration, loaded once
+    with LoadedCourse.load(course).gradebook() as gb:  # the course's configuration, loaded once
         try:
             assignment = gb.find_assignment(lesson)
         except MissingEntry:

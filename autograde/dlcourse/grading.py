@@ -13,15 +13,12 @@ from .paths import lesson_notebook
 from .records import KINDS, Finding, GradeResult, SandboxReport, Status
 from .settings import UNSAFE_VARIABLE
 
+# The records live in records.py; GradeResult, Finding, Status and KINDS are also importable from here.
 __all__ = ["GradeResult", "Finding", "Status", "KINDS", "grade", "feedback", "export", "outdated_scores"]
+
 
 class IsolationUnavailable(RuntimeError):
     """Grading was asked for without file-system isolation on a machine that cannot provide it."""
-
-
-def effect(finding: Finding) -> str:
-    """What a finding did to the student's score, in words (records.KINDS)."""
-    return finding.effect
 
 
 def course_config(course):

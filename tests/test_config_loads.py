@@ -36,6 +36,10 @@ def test_a_grading_pass_runs_the_course_config_once_whatever_the_class_size(tmp_
         course, runs = _counting_course(tmp_path / f"class{size}", [f"s{i}" for i in range(size)])
         results = grading.grade(LESSON, course, workers=workers)
         assert [r.status for r in results] == ["graded"] * size
-        assert all(r.cells and r.record is not None for r in results), "each worker returns a complete result"
+        points = subs.autograded_points(LESSON)
+        for r in results:  # each worker returns a complete result: every cell's points, the tests' version
+            assert {gid: r.cells[gid].score for gid in points} == points, r.cells
+            assert r.score == sum(c.score or 0 for c in r.cells.values())
+            assert r.record is not None and r.record.cells and r.seconds > 0
         counts[size] = _runs(runs)
     assert counts == {1: 1, 3: 1}, f"nbgrader_config.py runs per grading pass, by class size: {counts}"

@@ -1,4 +1,17 @@
-"""Autograde, feedback and export on a course folder, with a readable summary."""
+"""Autograde, feedback and export on a course folder, with a readable summary.
+
+`grade` is one pass per lesson:
+
+    parent   load the course config once (LoadedCourse) -> generate_assignment (load_source)
+             -> roster -> repair (repair.py) -> tests' version, deadlines (late.sync) -> plan (versions.py)
+    workers  (parallel.py, given the parent's config) per submission: nbgrader autograde
+             -> results.complete: status, score and every cell's points, lateness, the sandbox's
+                findings (records.SandboxReport), timing, the tests-version record -> GradeResult
+    parent   + repair notes (repair.annotate) -> on_progress / the summary (cli.py, summary.py)
+
+The export (export.py) and `dlcourse stats` read what the pass left: the gradebook, the
+sandbox's report and the folders; records.py defines the findings, statuses and results.
+"""
 
 import csv
 import html

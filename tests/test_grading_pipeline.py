@@ -112,7 +112,7 @@ def test_infinite_loop_is_stopped_and_only_costs_its_cells(graded_class):
     points = subs.autograded_points(LESSON)
     assert results["dave"].status == "graded"
     assert results["dave"].score == sum(points.values()) - points["test_perceptron_train"]
-    assert any(f["kind"] == "time limit" for f in results["dave"].findings), "the instructor must be told"
+    assert any(f.kind == "time limit" for f in results["dave"].findings), "the instructor must be told"
 
 
 def test_unreadable_submission_is_reported_and_does_not_stop_the_others(graded_class):
@@ -187,7 +187,7 @@ def test_hostile_submission_gets_the_outcome_it_deserves(graded_class, entry):
         assert scores[test_id][0] == 0, f"{entry.why}: {test_id} should score nothing, got {scores[test_id]}"
     for test_id in entry.full:
         assert scores[test_id][0] == scores[test_id][1], f"{entry.why}: {test_id} should keep full marks"
-    told = [f"{f['kind']}: {f['detail']} ({f.get('grade_id')})" for f in result.findings]
+    told = [f"{f.kind}: {f.detail} ({f.grade_id})" for f in result.findings]
     told += [str(note) for note in [*result.repairs, *result.repair_flags]]
     for expected in entry.flags:
         assert any(expected in note for note in told), f"{entry.why}: instructor not told about '{expected}': {told}"

@@ -111,9 +111,9 @@ def test_the_tag_is_read_from_the_lesson_not_the_submission(lesson):
         if cell.metadata.get("nbgrader", {}).get("grade_id") == "maxpool2d_forward":
             cell.source = "def maxpool2d_forward(X, size=2, stride=2):\n    return F.max_pool2d(torch.tensor(X), size, stride).numpy()\n"
     aliases, _ = lesson_imports(lesson)
-    found = [f for f in scan_student_code(submission, aliases, lesson) if f["kind"] == "not numpy only"]
-    assert [f["grade_id"] for f in found] == ["maxpool2d_forward"], found
-    assert "'F'" in found[0]["detail"] and "'torch'" in found[0]["detail"]
+    found = [f for f in scan_student_code(submission, aliases, lesson) if f.kind == "not numpy only"]
+    assert [f.grade_id for f in found] == ["maxpool2d_forward"], found
+    assert "'F'" in found[0].detail and "'torch'" in found[0].detail
 
 
 # name: (its answer, passes its test, flagged for the instructor)

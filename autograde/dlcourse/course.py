@@ -3,7 +3,9 @@
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .paths import CONFIG_DIR, COURSE_DIR, COURSE_ID, SOLUTIONS_DIR
 
@@ -33,6 +35,37 @@ def load_config(course_root):
     """A course's nbgrader configuration, read from its nbgrader_config.py."""
     from traitlets.config import PyFileConfigLoader
     return PyFileConfigLoader("nbgrader_config.py", path=str(config_dir(course_root))).load_config()
+
+
+@dataclass(frozen=True)
+class LoadedCourse:
+    """A course folder and its nbgrader configuration, read once (nbgrader_config.py runs once)."""
+    root: Path
+    config: Any  # traitlets Config
+
+    @classmethod
+    def load(cls, course_root) -> "LoadedCourse":
+        root = Path(course_root).resolve()
+        return cls(root, load_config(root))
+
+    def setting(self, name: str) -> Any:
+        """A CourseDirectory setting of the course (None when not set)."""
+        return self.config.CourseDirectory.get(name)
+
+    @property
+    def course_id(self) -> str:
+        return self.setting("course_id") or COURSE_ID
+
+    def gradebook(self):
+        """nbgrader's Gradebook of the course (a context manager)."""
+        from nbgrader.api import Gradebook
+
+        from .settings import gradebook_url
+        return Gradebook(self.setting("db_url") or gradebook_url(self.root), self.course_id)
+
+    def api(self):
+        """nbgrader's Python API for the course, with this configuration."""
+        return nbgrader_api(self.root, self.config)
 
 
 class NbgraderError(RuntimeError):
@@ -84,8 +117,9 @@ def run_nbgrader(course_root, *args, check=True, env=None, timeout=None, stream=
     return proc
 
 
-def nbgrader_api(course_root):
-    """nbgrader's Python API for a course folder, configured by its nbgrader_config.py.
+def nbgrader_api(course_root, config=None):
+    """nbgrader's Python API for a course folder, configured by its nbgrader_config.py (or by
+    `config`, a configuration already loaded from it).
 
     The same calls the Formgrader makes; cheaper than one `nbgrader` process per step.
     """
@@ -95,7 +129,7 @@ def nbgrader_api(course_root):
     bin_dir = os.path.dirname(sys.executable)
     if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-    return NbGraderAPI(config=load_config(course_root))
+    return NbGraderAPI(config=config if config is not None else load_config(course_root))
 
 
 def api_call(result, what):

@@ -34,7 +34,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 
 from . import late
-from .grading import read_report
+from .records import SandboxReport, Status, review_kinds
 
 NBGRADER_FIELDS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                    "raw_score", "late_submission_penalty", "score", "max_score"]
@@ -42,23 +42,25 @@ LATE_FIELDS = ["late_by", "late_hours", "extended_due"]
 FIELDS = NBGRADER_FIELDS + ["status", "review"] + LATE_FIELDS
 
 
-def submission_status(course, lesson, student):
-    """"graded", "not graded" or "no submission", from the course folder."""
+def submission_status(course, lesson: str, student: str) -> Status:
+    """GRADED, NOT_GRADED or NO_SUBMISSION, from the folders the grading pass left."""
     if not Path(course, "submitted", student, lesson).is_dir():
-        return "no submission"
-    return "graded" if Path(course, "autograded", student, lesson).is_dir() else "not graded"
+        return Status.NO_SUBMISSION
+    return Status.GRADED if Path(course, "autograded", student, lesson).is_dir() else Status.NOT_GRADED
 
 
-def review_note(course, lesson, student, status):
+def review_flags(course, lesson: str, student: str, status: Status | str) -> list[str]:
+    """What flags this submission for review (records.review_kinds), from the sandbox's report."""
+    report = SandboxReport.read(Path(course, "autograded", student, lesson))
+    return review_kinds(report.findings, bool(report.isolated), status)
+
+
+def review_note(course, lesson: str, student: str, status: Status | str) -> str:
     """What the sandbox flagged in this submission, '; '-separated ('' when nothing)."""
-    report = read_report(course, lesson, student)
-    kinds = sorted({f["kind"] for f in report["findings"] if f["kind"] != "suspicious code"})
-    if status == "graded" and not report["isolated"]:
-        kinds.insert(0, "not isolated")
-    return "; ".join(kinds)
+    return "; ".join(review_flags(course, lesson, student, status))
 
 
-def gradebook_rows(gradebook, course, students=(), lessons=()):
+def gradebook_rows(gradebook, course, students=(), lessons=()) -> list[dict[str, str]]:
     """One dict per (lesson, student) in the gradebook, with FIELDS as keys; `students` and
     `lessons`, when not empty, keep only those."""
     rows = []

@@ -1,93 +1,67 @@
-"""Autograde, feedback and export on a course folder, with a readable summary."""
+"""Autograde, feedback and export on a course folder, with a readable summary.
+
+`grade` is one pass per lesson:
+
+    parent   load the course config once (LoadedCourse) -> generate_assignment (load_source)
+             -> roster -> tests' version, deadlines (late.sync) -> plan (versions.py)
+    workers  (parallel.py, given the parent's config) per submission: nbgrader autograde, whose
+             sanitize steps repair the notebook (repair.preprocessor.RepairCells) before the
+             sandbox runs it -> results.complete: status, score and every cell's points,
+             lateness, the sandbox's findings (records.SandboxReport), the repair's notes
+             (repair.recorded), timing, the tests-version record -> GradeResult
+    parent   on_progress / the summary (cli/instructor.py, summary.py)
+
+The export (export.py) and `dlcourse stats` read what the pass left: the gradebook, the
+sandbox's report and the folders; records.py defines the findings, statuses and results.
+"""
 
 import csv
 import html
-import json
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
-from . import deadlines, late, notebooks, parallel, repair, versions
-from .course import api_call, nbgrader_api, run_nbgrader
-from .late import Lateness
-from .paths import COURSE_ID, lesson_notebook
-from .settings import UNSAFE_VARIABLE, gradebook_url
+from . import deadlines, late, notebooks, parallel, versions
+from .course import LoadedCourse, api_call, run_nbgrader
+from .paths import lesson_notebook
+from .records import KINDS, Finding, GradeResult, SandboxReport, Status
+from .settings import UNSAFE_VARIABLE
 
-# What each kind of finding did to the student's score, for the instructor's review.
-EFFECTS = {
-    "tampering before the test (cell failed)": "the test scored zero",
-    "tampering during the test (cell failed)": "the test scored zero",
-    "checker unreachable (cell failed)": "the test scored zero",
-    "time limit": "the cell was stopped (a test stopped this way scores zero)",
-    "ignored the time limit": "the kernel was restarted and the earlier cells run again",
-    "kernel died": "the cell scored zero if it is a test; later cells ran in a restarted kernel",
-    "output limit": "the rest of the output was dropped and the cell stopped",
-    "processes left running": "they were stopped; no effect on the score",
-    "duplicated graded cell": "the copy was ignored; no effect on the score",
-    "edited a locked cell": "the lesson's version was graded instead",
-    "deleted a graded cell": "the lesson's version was put back and graded",
-    "changed a graded cell's type": "set back to the lesson's type and graded",
-    "imports course helpers": "no effect on the score: worth a look",
-    "not numpy only": "worth a look: the function's tests fail an answer that calls PyTorch",
-    "report unreadable": "the sandbox's report is missing: grade again",
-}
+# The records live in records.py; GradeResult, Finding, Status and KINDS are also importable from here.
+__all__ = ["GradeResult", "Finding", "Status", "KINDS", "grade", "feedback", "export", "outdated_scores"]
 
 
 class IsolationUnavailable(RuntimeError):
     """Grading was asked for without file-system isolation on a machine that cannot provide it."""
 
 
-def effect(finding):
-    """What a finding did to the student's score, in words."""
-    return EFFECTS.get(finding["kind"], "worth a look")
-
-
-@dataclass
-class GradeResult:
-    """One student's outcome for one lesson."""
-    student: str
-    status: str  # "graded" or "not graded"
-    score: float = 0.0
-    max_score: float = 0.0
-    needs_manual_grade: bool = False
-    message: str = ""
-    seconds: float = 0.0
-    findings: list = field(default_factory=list)  # what the sandbox saw: limits hit, tampering, suspicious code
-    repairs: list = field(default_factory=list)  # what dlcourse.repair fixed in the notebook (sanitize step)
-    repair_flags: list = field(default_factory=list)  # answers the repair could not place: worth a look
-    isolated: bool = True  # False when graded with --unsafe, without file-system isolation
-    lateness: Lateness | None = None  # how late it was, and its penalty (dlcourse/late.py)
-
-    @property
-    def flagged(self):
-        """Worth an instructor's look: anything beyond a note about suspicious-looking code."""
-        return any(f["kind"] != "suspicious code" for f in self.findings)
-
-
 def course_config(course):
     """The course's nbgrader config, loaded from its nbgrader_config.py."""
-    from .course import load_config
-    return load_config(course)
+    return LoadedCourse.load(course).config
 
 
 def _config_value(course, name):
     """Read a path nbgrader was configured with, by loading the course's config."""
-    return course_config(course).CourseDirectory[name]
+    return LoadedCourse.load(course).setting(name)
 
 
-def grading_release(course):
+def _loaded(course: "Path | str | LoadedCourse") -> LoadedCourse:
+    return course if isinstance(course, LoadedCourse) else LoadedCourse.load(course)
+
+
+def grading_release(course) -> Path:
     """Where grading generates the lesson's student version: inside the course folder, never into a
     release folder elsewhere (the repository's lessons/ is committed and only `dlcourse build` writes it)."""
     return Path(course).resolve() / "release"
 
 
-def submitted_students(course, lesson):
+def submitted_students(course, lesson: str) -> list[str]:
     """Students with a submission folder for the lesson, sorted."""
     return sorted(p.parent.name for p in Path(course, "submitted").glob(f"*/{lesson}") if p.is_dir())
 
 
-def read_roster(course):
+def read_roster(course) -> list[dict[str, str | None]]:
     """The students listed in <course>/students.csv: [{id, first_name, last_name, email}]."""
     roster = Path(course, "students.csv")
     if not roster.exists():
@@ -106,30 +80,23 @@ def read_roster(course):
     return students
 
 
-def import_roster(course):
+def import_roster(course) -> int:
     """Add or update the roster's students in the gradebook; returns how many."""
-    students = read_roster(course)
+    course = _loaded(course)
+    students = read_roster(course.root)
     if students:
-        with _gradebook(course) as gb:
+        with course.gradebook() as gb:
             for student in students:
                 gb.update_or_create_student(student["id"], **{k: v for k, v in student.items() if k != "id"})
     return len(students)
 
 
-def _failure_message(outcome):
-    """The most telling line of nbgrader's report on a submission it could not grade."""
-    lines = [line for line in (outcome.log + "\n" + outcome.error).splitlines() if line.strip()]
-    errors = [line.split("]", 1)[-1].strip() for line in lines if "ERROR" in line or "CRITICAL" in line]
-    last = lines[-1].strip() if lines else "nbgrader could not grade this submission"
-    return (errors[0] if errors else last)[:300]
-
-
 def _gradebook(course):
-    from nbgrader.api import Gradebook
-    return Gradebook(_config_value(course, "db_url") or gradebook_url(course), _course_id(course))
+    """nbgrader's Gradebook of a course folder (or of a LoadedCourse)."""
+    return _loaded(course).gradebook()
 
 
-def read_scores(course, lesson, students):
+def read_scores(course, lesson: str, students: list[str]) -> dict[str, tuple[float, float, bool]]:
     """{student: (score, max_score, needs_manual_grade)} from the gradebook, for graded submissions."""
     from nbgrader.api import MissingEntry
     scores = {}
@@ -143,15 +110,9 @@ def read_scores(course, lesson, students):
     return scores
 
 
-def _course_id(course):
-    try:
-        return _config_value(course, "course_id") or COURSE_ID
-    except Exception:
-        return COURSE_ID
-
-
-def grade(lesson, course, *, students=None, workers=None, on_progress=None, unsafe=False, only_new=False,
-          on_plan=None):
+def grade(lesson: str, course, *, students: list[str] | None = None, workers: int | None = None,
+          on_progress: Callable[[GradeResult, int, int], None] | None = None, unsafe: bool = False,
+          only_new: bool = False, on_plan: Callable[[versions.Plan], None] | None = None) -> list[GradeResult]:
     """Autograde every submission of `lesson` in `course` (or only `students`).
 
     Makes sure the gradebook holds the current source first, so a hidden test
@@ -188,100 +149,63 @@ def grade(lesson, course, *, students=None, workers=None, on_progress=None, unsa
             os.environ[UNSAFE_VARIABLE] = previous
 
 
-def load_source(course, lesson):
+def load_source(course, lesson: str) -> None:
     """generate_assignment: the lesson's current source into the gradebook, its student version into
     the course folder (grading_release), whatever release folder the course publishes from."""
-    api = nbgrader_api(course)
-    api.coursedir.release_directory = str(grading_release(course))
+    course = _loaded(course)
+    api = course.api()
+    api.coursedir.release_directory = str(grading_release(course.root))
     api_call(api.generate_assignment(lesson, force=True, create=True),
              f"generate_assignment {lesson} (loading the source into the gradebook)")
 
 
 def _grade(lesson, course, *, students, workers, on_progress, only_new, on_plan):
+    """One pass: the course's configuration is loaded once, here; each worker returns its
+    submission's complete GradeResult (results.py); only the repair notes are added here."""
     course = Path(course).resolve()
     deadlines.check(course)
-    load_source(course, lesson)
-    import_roster(course)
+    loaded = LoadedCourse.load(course)  # the only run of nbgrader_config.py in this pass
+    load_source(loaded, lesson)
+    import_roster(loaded)
     everyone = submitted_students(course, lesson)
     chosen = sorted(set(students)) if students else everyone
     missing = sorted(set(chosen) - set(everyone))
     if missing:
         raise ValueError(f"no submission of {lesson} for: {', '.join(missing)} (looked in {course / 'submitted'})")
-    config = course_config(course)
-    with _gradebook(course) as gb:
+    with loaded.gradebook() as gb:
         version = versions.tests_version(gb, lesson)
-        late.sync(gb, course, config, lessons=[lesson])  # deadlines.toml may have changed since the last grade
+        late.sync(gb, course, loaded.config, lessons=[lesson])  # deadlines.toml may have changed since the last grade
     plan = versions.plan(course, lesson, version, chosen, only_new=only_new)
     if on_plan:
         on_plan(plan)
     results = {}
 
-    def finished(outcome, done, total):
-        result = _result(course, lesson, outcome, config)
-        repaired = repair.recorded(course, lesson, outcome.student)  # by RepairCells, inside autograde
-        if repaired is not None:
-            result.repairs, result.repair_flags = list(repaired.changes), list(repaired.flags)
-        if result.status == "graded":
-            versions.write_record(course, lesson, outcome.student, version, plan.hashes[outcome.student])
-        results[outcome.student] = result
+    def finished(result, done, total):
+        results[result.student] = result
         if on_progress:
             on_progress(result, done, total)
 
     if plan.grade:
-        parallel.autograde(course, lesson, plan.grade, workers=workers, on_done=finished)
+        parallel.autograde(loaded, lesson, plan, workers=workers, on_done=finished)
     return [results[s] for s in plan.grade]
 
 
-def outdated_scores(course, lesson):
+def outdated_scores(course, lesson: str) -> list[versions.Outdated]:
     """Scores of `lesson` that another version of its tests made, as [versions.Outdated]; [] when the
     gradebook does not know the lesson."""
     from nbgrader.api import MissingEntry
-    with _gradebook(course) as gb:
+    course = _loaded(course)
+    with course.gradebook() as gb:
         try:
             version = versions.tests_version(gb, lesson)
         except MissingEntry:
             return []
-    return versions.outdated(course, lesson, version)
+    return versions.outdated(course.root, lesson, version)
 
 
-def read_report(course, lesson, student):
-    """{"findings": [...], "isolated": bool} from the sandbox's reports on one submission."""
-    from .sandbox.execute import GRADING_REPORT
-    findings, isolated = [], True
-    for report in sorted(Path(course, "autograded", student, lesson).glob(f"**/{GRADING_REPORT}")):
-        try:
-            data = json.loads(report.read_text())
-            findings += data.get("findings", [])
-            isolated = isolated and data.get("isolated") is not False
-        except (OSError, ValueError):
-            findings.append({"cell": None, "grade_id": None, "kind": "report unreadable", "detail": str(report)})
-    return {"findings": findings, "isolated": isolated}
-
-
-def _result(course, lesson, outcome, config):
-    report = read_report(course, lesson, outcome.student)
-    findings, isolated = report["findings"], report["isolated"]
-    if outcome.success and Path(course, "autograded", outcome.student, lesson).is_dir():
-        graded = _read_graded(course, lesson, outcome.student, config)
-        if graded is not None:
-            score, max_score, manual, lateness = graded
-            return GradeResult(outcome.student, "graded", score, max_score, manual, seconds=outcome.seconds,
-                               findings=findings, isolated=isolated, lateness=lateness)
-    return GradeResult(outcome.student, "not graded", message=_failure_message(outcome), seconds=outcome.seconds,
-                       findings=findings, isolated=isolated)
-
-
-def _read_graded(course, lesson, student, config):
-    """(score, max_score, needs_manual_grade, Lateness) of a graded submission, after giving it its
-    extension and penalty from deadlines.toml (late.sync); None when the gradebook has no submission."""
-    from nbgrader.api import MissingEntry
-    with _gradebook(course) as gb:
-        late.sync(gb, course, config, lessons=[lesson], students=[student])
-        try:
-            sub = gb.find_submission(lesson, student)
-        except MissingEntry:
-            return None
-        return sub.score, sub.max_score, sub.needs_manual_grade, late.lateness_of(sub)
+def read_report(course, lesson: str, student: str) -> SandboxReport:
+    """What the sandbox saw in one submission (every report under its autograded folder, as one)."""
+    return SandboxReport.read(Path(course, "autograded", student, lesson))
 
 
 class FeedbackLeak(RuntimeError):
@@ -295,7 +219,7 @@ class FeedbackLeak(RuntimeError):
                          "Check GenerateFeedback.preprocessors in the course settings (ClearHiddenTests).")
 
 
-def feedback(lesson, course, *, students=None):
+def feedback(lesson: str, course, *, students: list[str] | None = None) -> list[Path]:
     """Generate HTML feedback for graded submissions, then check none of it shows a hidden test.
 
     Returns the list of feedback files written. Every page is checked; each that would
@@ -331,7 +255,7 @@ def feedback(lesson, course, *, students=None):
     return written
 
 
-def submitted_lines(course, student, lesson):
+def submitted_lines(course, student: str, lesson: str) -> set[str]:
     """Every stripped source line of a student's submitted notebooks (empty if unreadable)."""
     lines = set()
     for nb_path in Path(course, "submitted", student, lesson).glob("*.ipynb"):
@@ -343,13 +267,13 @@ def submitted_lines(course, student, lesson):
     return lines
 
 
-def visible_text(page):
+def visible_text(page: str) -> str:
     """The text a reader of an HTML page sees, whitespace collapsed (tags and highlighting removed)."""
     text = html.unescape(re.sub(r"<[^>]+>", "", page))
     return " ".join(text.split())
 
 
-def export(course, to=None):
+def export(course, to=None) -> Path:
     """Export every student's scores to CSV and return its path.
 
     nbgrader's export through the course's export plugin (dlcourse/export.py): its
@@ -366,7 +290,7 @@ def export(course, to=None):
     return out
 
 
-def read_export(path):
+def read_export(path) -> list[dict[str, str]]:
     """The exported CSV as a list of dicts."""
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))

@@ -1,21 +1,29 @@
-"""Autograde many submissions at once, one nbgrader worker process per core.
+"""Grade many submissions at once, one nbgrader worker process per core.
 
 Each worker is a long-lived process that calls nbgrader's own API
 (NbGraderAPI.autograde) for one student at a time, so the course folder,
-its configuration and the gradebook stay exactly nbgrader's. The gradebook
-is SQLite: writers wait for each other (a busy timeout in the database URL,
-see settings.gradebook_url), and a submission whose grading still hits a
-locked database is graded again.
+its configuration and the gradebook stay exactly nbgrader's. The workers get
+the configuration the parent loaded (nbgrader_config.py runs once per grading
+run, not once per worker or submission), and each returns the complete
+GradeResult of its submission (results.py). The gradebook is SQLite: writers
+wait for each other (a busy timeout in the database URL, see
+settings.gradebook_url), and a submission whose grading still hits a locked
+database is graded again.
 """
 
 import multiprocessing
 import os
 import time
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from pathlib import Path
 
-from .course import nbgrader_api
+from . import results
+from .course import LoadedCourse, nbgrader_api
+from .records import GradeResult
+from .results import Outcome
+from .versions import Plan
 
 # Numerical libraries use one thread per kernel while grading: the workers
 # already fill the cores, and one thread makes floating-point sums identical
@@ -26,36 +34,31 @@ SINGLE_THREAD = {name: "1" for name in (
 LOCKED_RETRIES = 3
 
 _api = None
+_course = None
+
+__all__ = ["Outcome", "autograde", "default_workers", "worker_pool"]
 
 
-@dataclass
-class Outcome:
-    """What nbgrader said about one submission."""
-    student: str
-    success: bool
-    log: str
-    error: str
-    seconds: float
-
-
-def default_workers():
+def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _start_worker(course, environment):
+def _start_worker(course, environment, config=None):
     """Runs once in each worker process: take the caller's environment as it is now (the fork
-    server kept the one it started with), enter the course and load its nbgrader config."""
-    global _api
+    server kept the one it started with), enter the course and take its nbgrader config (the
+    parent's, else loaded from the course)."""
+    global _api, _course
     os.environ.clear()
     os.environ.update(environment)
     # nbgrader 0.9 triggers harmless SQLAlchemy 2 warnings on every submission.
     warnings.filterwarnings("ignore", message=r".*not in session.*")
     os.environ.update(SINGLE_THREAD)
     os.chdir(course)
-    _api = nbgrader_api(course)
+    _api = nbgrader_api(course, config)
+    _course = LoadedCourse(Path(course), _api.config)
 
 
-def _autograde_one(lesson, student):
+def _autograde_one(lesson, student) -> Outcome:
     start = time.perf_counter()
     for _attempt in range(LOCKED_RETRIES):
         result = _api.autograde(lesson, student, force=True, create=True)
@@ -64,6 +67,11 @@ def _autograde_one(lesson, student):
             break
     return Outcome(student, bool(result.get("success")), result.get("log") or "",
                    result.get("error") or "", time.perf_counter() - start)
+
+
+def _grade_one(lesson, student, version, submission_sha256) -> GradeResult:
+    """Autograde one submission and return its complete result."""
+    return results.complete(_course, lesson, _autograde_one(lesson, student), version, submission_sha256)
 
 
 def _worker_context():
@@ -75,28 +83,32 @@ def _worker_context():
     return context
 
 
-def worker_pool(course, workers):
-    """A pool of grading workers in `course`, each with this process's environment as it is now."""
+def worker_pool(course, workers: int, config=None) -> ProcessPoolExecutor:
+    """A pool of grading workers in `course`, each with this process's environment as it is now
+    and `config` (the course's configuration, loaded once by the caller; None: each worker loads it)."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context(),
-                               initializer=_start_worker, initargs=(str(course), dict(os.environ)))
+                               initializer=_start_worker, initargs=(str(course), dict(os.environ), config))
 
 
-def autograde(course, lesson, students, workers=None, on_done=None):
-    """Autograde each student's submission of `lesson`; returns {student: Outcome}.
+def autograde(course: LoadedCourse, lesson: str, plan: Plan, workers: int | None = None,
+              on_done: Callable[[GradeResult, int, int], None] | None = None) -> dict[str, GradeResult]:
+    """Grade each submission the plan chose; returns {student: GradeResult}, each complete
+    (results.complete) except the repair notes.
 
-    on_done(outcome, finished, total) is called as each submission finishes.
+    on_done(result, finished, total) is called as each submission finishes.
     """
+    students = plan.grade
     workers = max(1, min(workers or default_workers(), len(students) or 1))
-    outcomes = {}
-    with worker_pool(course, workers) as pool:
-        futures = {pool.submit(_autograde_one, lesson, s): s for s in students}
+    done = {}
+    with worker_pool(course.root, workers, course.config) as pool:
+        futures = {pool.submit(_grade_one, lesson, s, plan.version, plan.hashes[s]): s for s in students}
         for future in as_completed(futures):
             student = futures[future]
             try:
-                outcome = future.result()
+                result = future.result()
             except Exception as err:  # the worker itself died; never lose the others
-                outcome = Outcome(student, False, "", f"{type(err).__name__}: {err}", 0.0)
-            outcomes[student] = outcome
+                result = results.complete(course, lesson, Outcome(student, False, "", f"{type(err).__name__}: {err}", 0.0))
+            done[student] = result
             if on_done:
-                on_done(outcome, len(outcomes), len(students))
-    return outcomes
+                on_done(result, len(done), len(students))
+    return done

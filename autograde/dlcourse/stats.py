@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import grading
-from .export import submission_status, write_atomically, write_csv_atomically
+from .course import LoadedCourse
+from .export import review_flags, submission_status, write_atomically, write_csv_atomically
+from .records import NOT_ISOLATED, Status
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 NO_ERROR = "(no error shown: output on stderr, or partial credit)"
@@ -72,25 +74,25 @@ def cell_messages(course, lesson, student):
 @dataclass
 class Student:
     id: str
-    status: str  # as in the export: graded, not graded, no submission
-    score: float = None  # after any late penalty
-    raw_score: float = None
-    max_score: float = None
+    status: Status  # as in the export: graded, not graded, no submission
+    score: float | None = None  # after any late penalty
+    raw_score: float | None = None
+    max_score: float | None = None
     seconds_late: float = 0.0
-    flags: list = field(default_factory=list)  # kinds of the sandbox's findings, "not isolated" first
-    failed: list = field(default_factory=list)  # grade ids of failed autograded tests
+    flags: list[str] = field(default_factory=list)  # records.review_kinds: "not isolated" first
+    failed: list[str] = field(default_factory=list)  # grade ids of failed autograded tests
 
     @property
-    def late(self):
+    def late(self) -> bool:
         return self.seconds_late > 0
 
     @property
-    def flagged(self):
-        return any(kind != "not isolated" for kind in self.flags)
+    def flagged(self) -> bool:
+        return any(kind != NOT_ISOLATED for kind in self.flags)
 
     @property
-    def isolated(self):
-        return "not isolated" not in self.flags
+    def isolated(self) -> bool:
+        return NOT_ISOLATED not in self.flags
 
 
 @dataclass
@@ -99,10 +101,10 @@ class Test:
     points: float
     graded: int = 0
     failed: int = 0
-    messages: Counter = field(default_factory=Counter)
+    messages: Counter[str] = field(default_factory=Counter)
 
     @property
-    def rate(self):
+    def rate(self) -> float:
         return self.failed / self.graded if self.graded else 0.0
 
 
@@ -110,22 +112,22 @@ class Test:
 class Stats:
     lesson: str
     max_score: float
-    students: list  # Student, sorted by id
-    tests: list  # Test, in the notebook's order
+    students: list[Student]  # sorted by id
+    tests: list[Test]  # in the notebook's order
 
-    def count(self, what):
+    def count(self, what: str) -> int:
         """How many students: 'submitted', 'graded', 'not graded', 'no submission', 'late', 'flagged',
         'not isolated'."""
-        checks = {"submitted": lambda s: s.status != "no submission", "late": lambda s: s.late,
+        checks = {"submitted": lambda s: s.status != Status.NO_SUBMISSION, "late": lambda s: s.late,
                   "flagged": lambda s: s.flagged, "not isolated": lambda s: not s.isolated}
         check = checks.get(what, lambda s: s.status == what)
         return sum(1 for s in self.students if check(s))
 
     @property
-    def scores(self):
-        return [s.score for s in self.students if s.status == "graded" and s.score is not None]
+    def scores(self) -> list[float]:
+        return [s.score for s in self.students if s.status == Status.GRADED and s.score is not None]
 
-    def summary(self):
+    def summary(self) -> list[tuple[str, object]]:
         """[(name, value)] of the counts and score statistics (summary.csv, the page's first table)."""
         scores = sorted(self.scores)
         rows = [(name, self.count(name)) for name in
@@ -150,13 +152,13 @@ def _fmt(value):
     return f"{value:g}" if float(value) == round(float(value), 3) else f"{value:.3f}"
 
 
-def collect(lesson, course):
+def collect(lesson: str, course) -> Stats:
     """The Stats of one lesson in a course folder (read only: nothing is written)."""
     from nbgrader.api import MissingEntry
 
     course = Path(course).resolve()
     roster = [s["id"] for s in grading.read_roster(course)]
-    with grading._gradebook(course) as gb:
+    with LoadedCourse.load(course).gradebook() as gb:  # the course's configuration, loaded once
         try:
             assignment = gb.find_assignment(lesson)
         except MissingEntry:
@@ -169,11 +171,11 @@ def collect(lesson, course):
         students = []
         for sid in everyone:
             student = Student(sid, submission_status(course, lesson, sid), max_score=max_score)
-            if student.status == "graded":
+            if student.status == Status.GRADED:
                 try:
                     sub = gb.find_submission(lesson, sid)
                 except MissingEntry:
-                    student.status = "not graded"  # folders without a gradebook entry: not really graded
+                    student.status = Status.NOT_GRADED  # folders without a gradebook entry: not really graded
                 else:
                     penalty = sub.late_submission_penalty or 0.0
                     student.raw_score = sub.score
@@ -183,16 +185,12 @@ def collect(lesson, course):
                               for nb in sub.notebooks for g in nb.grades}
                     student.failed = [t.grade_id for t in tests
                                       if t.grade_id in scores and (scores[t.grade_id][0] or 0) < scores[t.grade_id][1]]
-            if student.status != "no submission":
-                report = grading.read_report(course, lesson, sid)
-                kinds = sorted({f["kind"] for f in report["findings"] if f["kind"] != "suspicious code"})
-                if student.status == "graded" and not report["isolated"]:
-                    kinds.insert(0, "not isolated")
-                student.flags = kinds
+            if student.status != Status.NO_SUBMISSION:
+                student.flags = review_flags(course, lesson, sid, student.status)
             students.append(student)
     by_id = {t.grade_id: t for t in tests}
     for student in students:
-        if student.status != "graded":
+        if student.status != Status.GRADED:
             continue
         messages = cell_messages(course, lesson, student.id) if student.failed else {}
         for test in tests:
@@ -213,7 +211,7 @@ def tables(stats, top=3):
     for t in stats.tests:
         for rank, (message, n) in enumerate(_ranked(t.messages)[:top], 1):
             messages.append([t.grade_id, str(rank), message, str(n), f"{100 * n / t.failed:.1f}"])
-    students = [[s.id, s.status, _fmt(s.score), _fmt(s.max_score) if s.status == "graded" else "",
+    students = [[s.id, s.status, _fmt(s.score), _fmt(s.max_score) if s.status == Status.GRADED else "",
                  "yes" if s.late else "", "; ".join(s.flags), " ".join(s.failed)] for s in stats.students]
     return {
         "summary": (["measure", "value"], [[name, str(value)] for name, value in stats.summary()]),

@@ -2,11 +2,14 @@
 
 from collections import defaultdict
 
+from .records import GradeResult, Status
+from .versions import Outdated, Plan
 
-def late_note(result) -> str:
+
+def late_note(result: GradeResult) -> str:
     """", late by 1 d 2 h (with extension), penalty 1.4: 5.6 / 10" for a graded result ("" when nothing to say)."""
     lateness = result.lateness
-    if result.status != "graded" or lateness is None or lateness.due is None:
+    if result.status != Status.GRADED or lateness is None or lateness.due is None:
         return ""
     note = f", {lateness.describe()}"
     if lateness.penalty:
@@ -14,10 +17,10 @@ def late_note(result) -> str:
     return note
 
 
-def print_late(results) -> None:
+def print_late(results: list[GradeResult]) -> None:
     """The late submissions, and those whose lateness cannot be told, after the table."""
-    late = [r for r in results if r.status == "graded" and r.lateness and r.lateness.seconds > 0]
-    unknown = [r for r in results if r.status == "graded" and r.lateness and r.lateness.unknown]
+    late = [r for r in results if r.status == Status.GRADED and r.lateness and r.lateness.seconds > 0]
+    unknown = [r for r in results if r.status == Status.GRADED and r.lateness and r.lateness.unknown]
     if late:
         total = sum(r.lateness.penalty for r in late)
         print(f"\nLate: {len(late)} submission(s) ({', '.join(r.student for r in late)}); "
@@ -28,7 +31,7 @@ def print_late(results) -> None:
               "timestamp.txt (e.g. 2026-10-09 23:59:00 UTC) and grade with --only-new.")
 
 
-def _by_change(outdated):
+def _by_change(outdated: list[Outdated]) -> dict[str, list[str]]:
     """{"test_step: points 2 -> 3; ...": [students]} (or "no version recorded")."""
     groups = defaultdict(list)
     for entry in outdated:
@@ -36,7 +39,7 @@ def _by_change(outdated):
     return groups
 
 
-def print_plan(plan, lesson) -> None:
+def print_plan(plan: Plan, lesson: str) -> None:
     """Before grading: scores made by an older version of the tests that are graded again, and what is skipped."""
     for change, students in _by_change(plan.outdated).items():
         print(f"Re-grading {len(students)} score(s) made by an older version of the tests ({change}): "
@@ -48,7 +51,7 @@ def print_plan(plan, lesson) -> None:
         print(f"Nothing new to grade in {lesson}.", flush=True)
 
 
-def print_outdated(outdated, lesson) -> None:
+def print_outdated(outdated: list[Outdated], lesson: str) -> None:
     """After grading: scores still made by an older version of the tests (students not graded this time)."""
     if not outdated:
         return

@@ -87,11 +87,12 @@ def record_path(course, lesson, student) -> Path:
     return Path(course, "autograded", student, lesson, VERSION_RECORD)
 
 
-def write_record(course, lesson, student, version: TestsVersion, submission_sha256: str) -> None:
-    """Note beside a fresh score which tests and which submission produced it."""
+def write_record(course, lesson, student, version: TestsVersion, submission_sha256: str) -> GradeRecord:
+    """Note beside a fresh score which tests and which submission produced it; returns the record."""
     record = GradeRecord(version.id, submission_sha256, datetime.now(timezone.utc).isoformat(timespec="seconds"),
                          dict(version.cells))
     record_path(course, lesson, student).write_text(json.dumps(asdict(record), indent=1) + "\n")
+    return record
 
 
 def read_record(course, lesson, student) -> GradeRecord | None:

@@ -89,9 +89,9 @@ def _print_results(lesson, results):
         print("\nFlagged for review (what was found, and what it did to the score):")
         for r in flagged:
             for f in r.findings:
-                if f["kind"] != "suspicious code":
-                    where = f"cell {f['cell']}" + (f" ({f['grade_id']})" if f.get("grade_id") else "")
-                    print(f"  {r.student}: {where}: {f['kind']}: {f['detail']} -> {grading.effect(f)}")
+                if f.needs_review:
+                    where = f"cell {f.cell}" + (f" ({f.grade_id})" if f.grade_id else "")
+                    print(f"  {r.student}: {where}: {f.kind}: {f.detail} -> {f.effect}")
 
 
 def _progress(result, done, total):

@@ -19,6 +19,7 @@ from pathlib import Path
 from nbformat import NotebookNode
 from nbgrader import utils as nbutils
 
+from ..records import Finding, Kind
 from . import channel
 
 
@@ -87,7 +88,7 @@ class CheckedTests:
         except channel.CheckerTimeout:
             cell.outputs = [error_output("CellTimeoutError", f"this test ran longer than its limit of "
                                          f"{self._cell_limit} s and was stopped (the kernel was restarted)")]
-            self._flag(index, cell, "time limit", f"the test ran longer than {self._cell_limit} s")
+            self._flag(index, cell, Kind.TIME_LIMIT, f"the test ran longer than {self._cell_limit} s")
             self._recover(index)
             return
         except channel.CheckerUnreachable as err:
@@ -95,17 +96,17 @@ class CheckedTests:
                 cell.outputs = [error_output("KernelDied", "The kernel stopped while running this test "
                                              "(os._exit, a crash, or more memory than allowed). Later cells "
                                              "ran in a restarted kernel.")]
-                self._flag(index, cell, "kernel died", self._kernel_log_tail())
+                self._flag(index, cell, Kind.KERNEL_DIED, self._kernel_log_tail())
             else:
                 cell.outputs = [error_output("CheckerUnreachable", "the grader could not run this test safely, "
                                              "so it earns no points")]
-                self._flag(index, cell, "checker unreachable (cell failed)", str(err))
+                self._flag(index, cell, Kind.CHECKER_UNREACHABLE, str(err))
             self._recover(index)
             return
         cell.outputs = self._outputs(result, index)
-        for stage, findings in (("before", result["before"]), ("during", result["during"])):
+        for kind, findings in ((Kind.TAMPERING_BEFORE, result["before"]), (Kind.TAMPERING_DURING, result["during"])):
             for finding in findings:
-                self._flag(index, cell, f"tampering {stage} the test (cell failed)", finding)
+                self._flag(index, cell, kind, finding)
         if result["before"] or result["during"]:
             cell.outputs.append(error_output(
                 "Tampering", "Student code changed what the tests rely on (see the grader's review notes), "
@@ -120,8 +121,8 @@ class CheckedTests:
             self._total_output += len(text)
             outputs.append(NotebookNode(output_type="stream", name=name, text=text))
         if any("[output limit reached" in text for name, text in result["outputs"] if name == "stderr"):
-            self._findings.append({"cell": index, "grade_id": None, "kind": "output limit",
-                                   "detail": f"more than {self.max_cell_output:,} characters of output"})
+            self._findings.append(Finding(Kind.OUTPUT_LIMIT, f"more than {self.max_cell_output:,} characters of output",
+                                          index))
         if result["error"]:
             name, message = result["error"]
             outputs.append(error_output(name, message))

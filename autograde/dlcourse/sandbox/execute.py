@@ -22,7 +22,6 @@ nbgrader gives no points to a test cell with an error output.
 """
 
 import asyncio
-import json
 import time
 from pathlib import Path
 
@@ -34,11 +33,11 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer
 
 from ..headless import detach_output_widgets
+from ..records import GRADING_REPORT, Finding, Kind, SandboxReport
 from .checked_tests import CheckedTests, error_output, import_aliases, lesson_imports, lesson_source
 from .kernel import SandboxedKernelManager
 from .scan import scan_student_code
 
-GRADING_REPORT = "dlcourse-grading.json"
 FLAGS_METADATA = "dlcourse_flags"  # notebook metadata where earlier steps leave their findings
 
 GUARD_ARM = "__import__('dlcourse.sandbox.guard', fromlist=['arm']).arm()"
@@ -60,7 +59,7 @@ class SafeExecute(CheckedTests, Execute):
     # -- the notebook ---------------------------------------------------------------------
 
     def preprocess(self, nb, resources=None, km=None):
-        self._findings = list(nb.metadata.get(FLAGS_METADATA, []))
+        self._findings = [Finding.from_dict(f) for f in nb.metadata.get(FLAGS_METADATA, [])]
         self._started = None
         self._stopped = None
         self._replayable = []
@@ -106,13 +105,10 @@ class SafeExecute(CheckedTests, Execute):
     def _write_report(self, resources):
         folder = (resources or {}).get("metadata", {}).get("path")
         if folder and Path(folder).is_dir():
-            report = {"findings": self._findings, "stopped": self._stopped,
-                      "isolated": getattr(self, "_isolated", None)}
-            Path(folder, GRADING_REPORT).write_text(json.dumps(report, indent=1))
+            SandboxReport(self._findings, getattr(self, "_isolated", None), self._stopped).write(folder)
 
-    def _flag(self, index, cell, kind, detail):
-        self._findings.append({"cell": index, "grade_id": cell.metadata.get("nbgrader", {}).get("grade_id"),
-                               "kind": kind, "detail": detail})
+    def _flag(self, index: int, cell, kind: Kind, detail: str) -> None:
+        self._findings.append(Finding(kind, detail, index, cell.metadata.get("nbgrader", {}).get("grade_id")))
 
     # -- one cell -------------------------------------------------------------------------
 
@@ -126,7 +122,7 @@ class SafeExecute(CheckedTests, Execute):
         remaining = self.notebook_timeout - (time.monotonic() - self._started)
         if remaining <= 1:
             self._stopped = f"the notebook used up its time limit of {self.notebook_timeout} s"
-            self._flag(index, cell, "time limit", self._stopped)
+            self._flag(index, cell, Kind.TIME_LIMIT, self._stopped)
             cell.outputs = [error_output("NotRun", f"This cell was not run: {self._stopped}.")]
             return cell, self.resources
         self._cell_limit = max(1, int(min(self.timeout or remaining, remaining)))
@@ -142,7 +138,7 @@ class SafeExecute(CheckedTests, Execute):
             cell.outputs.append(error_output(
                 "KernelDied", "The kernel stopped while running this cell (os._exit, a crash, "
                 "or more memory than allowed). Later cells ran in a restarted kernel."))
-            self._flag(index, cell, "kernel died", self._kernel_log_tail())
+            self._flag(index, cell, Kind.KERNEL_DIED, self._kernel_log_tail())
             self._recover(index)
             return cell, self.resources
         except CellTimeoutError:
@@ -150,15 +146,15 @@ class SafeExecute(CheckedTests, Execute):
             cell.outputs.append(error_output(
                 "CellTimeoutError", f"this cell ran longer than its limit of {self._cell_limit} s and ignored "
                 "the interrupt, so the kernel was restarted"))
-            self._flag(index, cell, "ignored the time limit", "the kernel kept running after an interrupt")
+            self._flag(index, cell, Kind.IGNORED_TIME_LIMIT, "the kernel kept running after an interrupt")
             self._recover(index)
             return cell, self.resources
 
         if any(o.output_type == "error" and o.ename == "CellTimeoutError" for o in cell.outputs):
             self._explain_timeout(cell)
-            self._flag(index, cell, "time limit", f"the cell ran longer than {self._cell_limit} s")
+            self._flag(index, cell, Kind.TIME_LIMIT, f"the cell ran longer than {self._cell_limit} s")
             if not self._responds():
-                self._flag(index, cell, "ignored the time limit", "the kernel kept running after an interrupt")
+                self._flag(index, cell, Kind.IGNORED_TIME_LIMIT, "the kernel kept running after an interrupt")
                 self._recover(index)
                 return cell, self.resources
         elif not is_test:
@@ -169,7 +165,7 @@ class SafeExecute(CheckedTests, Execute):
     def _reap_strays(self, index, cell):
         strays = self.km.reap_strays() if hasattr(self.km, "reap_strays") else 0
         if strays:
-            self._flag(index, cell, "processes left running", f"{strays} stray process(es) were stopped")
+            self._flag(index, cell, Kind.PROCESSES_LEFT, f"{strays} stray process(es) were stopped")
 
     def _get_timeout(self, cell):
         return getattr(self, "_cell_limit", None) or super()._get_timeout(cell)
@@ -259,8 +255,8 @@ class SafeExecute(CheckedTests, Execute):
                     f"\n[output limit reached: a cell may print {self.max_cell_output:,} characters and a "
                     f"notebook {self.max_notebook_output:,}; the rest was dropped and the cell stopped]\n")))
                 asyncio.ensure_future(ensure_async(self.km.interrupt_kernel()))
-                self._findings.append({"cell": cell_index, "grade_id": None, "kind": "output limit",
-                                       "detail": f"more than {self.max_cell_output:,} characters of output"})
+                self._findings.append(Finding(Kind.OUTPUT_LIMIT, f"more than {self.max_cell_output:,} characters "
+                                              "of output", cell_index))
             return None
         self._output_chars[cell_index] = used
         self._total_output += size  # only what is kept counts towards the notebook's cap

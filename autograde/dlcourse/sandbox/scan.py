@@ -20,6 +20,8 @@ import tokenize
 
 from nbgrader import utils as nbutils
 
+from ..records import Finding, Kind
+
 # Student code worth a human look even when it did no harm.
 SUSPICIOUS = [
     (r"\bos\._exit\b|\bsys\.exit\b", "exits the kernel"),
@@ -68,7 +70,7 @@ def course_helper_names(aliases):
     return sorted(name for name, (module, _) in aliases.items() if module.split(".")[0] in COURSE_PACKAGES)
 
 
-def scan_student_code(nb, aliases, lesson_nb=None):
+def scan_student_code(nb, aliases, lesson_nb=None) -> list[Finding]:
     """Findings for the student-written cells of `nb`: answer cells, and cells the lesson leaves
     unlocked unless they are exactly as the lesson (`lesson_nb`) has them."""
     packages = "|".join(COURSE_PACKAGES)
@@ -94,19 +96,18 @@ def scan_student_code(nb, aliases, lesson_nb=None):
         checks += [(pattern, what, cell.source) for pattern, what in SUSPICIOUS_TEXT]
         for pattern, what, text in checks:
             if re.search(pattern, text):
-                found.append({"cell": index, "grade_id": grade_id, "kind": "suspicious code", "detail": what})
+                found.append(Finding(Kind.SUSPICIOUS_CODE, what, index, grade_id))
         if nbutils.is_solution(cell):
             match = imports.search(cell.source)
             used = match.group(0).strip() if match else _helper_used(cell.source, helpers)
             if used:
-                found.append({"cell": index, "grade_id": grade_id, "kind": "imports course helpers",
-                              "detail": f"the answer uses the course's own code: {used!r}"})
+                found.append(Finding(Kind.IMPORTS_HELPERS, f"the answer uses the course's own code: {used!r}",
+                                     index, grade_id))
             if grade_id in numpy_only:
                 outside = outside_numpy(cell.source, numpy_names | answer_names)
                 if outside:
-                    found.append({"cell": index, "grade_id": grade_id, "kind": "not numpy only",
-                                  "detail": f"{grade_id} is a numpy exercise; the answer reaches for "
-                                            + ", ".join(repr(name) for name in outside)})
+                    found.append(Finding(Kind.NOT_NUMPY_ONLY, f"{grade_id} is a numpy exercise; the answer reaches for "
+                                         + ", ".join(repr(name) for name in outside), index, grade_id))
     return found
 
 

@@ -11,6 +11,7 @@ from nbgrader import utils as nbutils
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..records import Finding, Kind
 from .execute import FLAGS_METADATA
 
 
@@ -26,26 +27,26 @@ class FlagChangedCells(NbGraderPreprocessor):
             if not gid:
                 continue
             if gid in present:
-                findings.append(_finding(index, gid, "duplicated graded cell", "a second copy was ignored"))
+                findings.append(_finding(index, gid, Kind.DUPLICATED_CELL, "a second copy was ignored"))
                 continue
             present[gid] = index
             locked_test = meta.get("locked") and not meta.get("solution")
             if locked_test and "checksum" in meta and nbutils.compute_checksum(cell) != meta["checksum"]:
-                findings.append(_finding(index, gid, "edited a locked cell", "restored from the lesson"))
+                findings.append(_finding(index, gid, Kind.EDITED_LOCKED, "restored from the lesson"))
         try:
             with Gradebook(info["db_url"], info.get("course_id") or "default_course") as gb:
                 source = gb.find_notebook(info["notebook"], info["assignment"])
                 for grade_cell in source.grade_cells:
                     if grade_cell.name not in present:
-                        findings.append(_finding(None, grade_cell.name, "deleted a graded cell", "added back"))
+                        findings.append(_finding(None, grade_cell.name, Kind.DELETED_CELL, "added back"))
                     elif nb.cells[present[grade_cell.name]].cell_type != grade_cell.cell_type:
                         findings.append(_finding(present[grade_cell.name], grade_cell.name,
-                                                 "changed a graded cell's type", f"set back to {grade_cell.cell_type}"))
+                                                 Kind.CHANGED_TYPE, f"set back to {grade_cell.cell_type}"))
         except MissingEntry:
             pass
-        nb.metadata[FLAGS_METADATA] = findings
+        nb.metadata[FLAGS_METADATA] = [f.to_dict() for f in findings]  # JSON, in the notebook
         return nb, resources
 
 
-def _finding(index, grade_id, kind, detail):
-    return {"cell": index, "grade_id": grade_id, "kind": kind, "detail": detail}
+def _finding(index: int | None, grade_id: str, kind: Kind, detail: str) -> Finding:
+    return Finding(kind, detail, index, grade_id)

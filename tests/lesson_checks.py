@@ -15,6 +15,7 @@ from dlcourse.parallel import SINGLE_THREAD
 from dlcourse.paths import SOLUTIONS_DIR, lesson_ids, lesson_notebook
 
 from .figures import recorded, with_hook
+from . import nbcells
 
 LESSONS = lesson_ids()
 
@@ -68,8 +69,8 @@ def answer_functions(nb):
     """{name: ast node} of every function or class defined in an answer cell."""
     found = {}
     for cell in nb.cells:
-        if cell.cell_type == "code" and notebooks.is_answer_cell(cell):
-            tree = ast.parse(notebooks.strip_solution_markers(cell.source))
+        if cell.cell_type == "code" and nbcells.is_answer_cell(cell):
+            tree = ast.parse(nbcells.strip_solution_markers(cell.source))
             for node in tree.body:
                 if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
                     found[node.name] = node

@@ -7,14 +7,15 @@ import nbformat
 from dlcourse import grading, notebooks
 from dlcourse.course import make_course, nbgrader_api
 from dlcourse.paths import LESSONS_DIR, SOLUTIONS_DIR, lesson_notebook
+from . import nbcells
 
 
 def solution_answers(source_nb):
     """{grade_id: answer source} of the reference solution, from an instructor source notebook."""
     return {
-        notebooks.grade_id(cell): notebooks.strip_solution_markers(cell.source)
+        notebooks.grade_id(cell): nbcells.strip_solution_markers(cell.source)
         for cell in source_nb.cells
-        if notebooks.is_answer_cell(cell)
+        if nbcells.is_answer_cell(cell)
     }
 
 
@@ -25,9 +26,9 @@ def fill_answers(student_nb, answers):
     so a typo in a test cannot silently leave an answer blank.
     """
     nb = nbformat.from_dict(student_nb)
-    cells = notebooks.cells_by_grade_id(nb)
+    cells = nbcells.cells_by_grade_id(nb)
     for gid, source in answers.items():
-        if gid not in cells or not notebooks.is_answer_cell(cells[gid]):
+        if gid not in cells or not nbcells.is_answer_cell(cells[gid]):
             raise KeyError(f"no answer cell with grade_id {gid!r}")
         cells[gid].source = source
     return nb
@@ -38,7 +39,7 @@ def reference_answers(lesson, written=False):
     source = notebooks.read(lesson_notebook(lesson, SOLUTIONS_DIR))
     answers = solution_answers(source)
     if not written:
-        cells = notebooks.cells_by_grade_id(source)
+        cells = nbcells.cells_by_grade_id(source)
         answers = {gid: src for gid, src in answers.items() if cells[gid].cell_type == "code"}
     return answers
 
@@ -79,7 +80,7 @@ def autograded_points(lesson):
     """{test grade_id: points} of the lesson's autograded test cells, read from the source."""
     source = notebooks.read(lesson_notebook(lesson, SOLUTIONS_DIR))
     return {notebooks.grade_id(c): notebooks.nbgrader_meta(c)["points"]
-            for c in source.cells if notebooks.is_autograded_test(c)}
+            for c in source.cells if nbcells.is_autograded_test(c)}
 
 
 def write_roster(course, students):
@@ -102,3 +103,23 @@ def cell_scores(course, lesson, student):
 def not_json():
     return '{"cells": [ this is not JSON'
 
+
+
+def course_config(course):
+    """The course's nbgrader config, as its nbgrader_config.py makes it."""
+    from dlcourse.course import LoadedCourse
+    return LoadedCourse.load(course).config
+
+
+def read_scores(course, lesson, students):
+    """{student: (score, max_score, needs_manual_grade)} from the gradebook, for graded submissions."""
+    from nbgrader.api import MissingEntry
+    scores = {}
+    with nbgrader_api(course).gradebook as gb:
+        for student in students:
+            try:
+                sub = gb.find_submission(lesson, student)
+            except MissingEntry:
+                continue
+            scores[student] = (sub.score, sub.max_score, sub.needs_manual_grade)
+    return scores

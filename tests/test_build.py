@@ -5,6 +5,7 @@ from dlcourse.paths import LESSONS_DIR, lesson_ids, lesson_notebook
 
 from .lesson_checks import source_notebook
 from .submissions import fill_answers
+from . import nbcells
 
 
 def test_sources_are_in_canonical_form():
@@ -39,10 +40,10 @@ def test_no_student_file_leaks_a_solution_or_hidden_test():
 
 def test_student_version_has_stubs_where_the_solutions_were():
     for lesson in lesson_ids():
-        student = notebooks.cells_by_grade_id(notebooks.read(lesson_notebook(lesson, LESSONS_DIR)))
-        for gid, cell in notebooks.cells_by_grade_id(source_notebook(lesson)).items():
+        student = nbcells.cells_by_grade_id(notebooks.read(lesson_notebook(lesson, LESSONS_DIR)))
+        for gid, cell in nbcells.cells_by_grade_id(source_notebook(lesson)).items():
             assert gid in student, f"{lesson}: graded cell {gid} missing from the student version"
-            if notebooks.is_answer_cell(cell):
+            if nbcells.is_answer_cell(cell):
                 stub = "raise NotImplementedError()" if cell.cell_type == "code" else "YOUR ANSWER HERE"
                 assert stub in student[gid].source, f"{lesson}/{gid}: no stub in the student version"
 
@@ -52,8 +53,8 @@ def test_leak_checks_catch_leaks(tmp_path):
     lesson = lesson_ids()[0]
     nb = notebooks.read(lesson_notebook(lesson, LESSONS_DIR))
     source = source_notebook(lesson)
-    answer = next(c for c in source.cells if notebooks.is_answer_cell(c) and c.cell_type == "code")
-    leaked = notebooks.strip_solution_markers(answer.source)
+    answer = next(c for c in source.cells if nbcells.is_answer_cell(c) and c.cell_type == "code")
+    leaked = nbcells.strip_solution_markers(answer.source)
     stolen = fill_answers(nb, {notebooks.grade_id(answer): leaked})
     assert notebooks.leaked_lines(source, stolen), "a copied solution must be detected"
     path = tmp_path / "marked.ipynb"

@@ -184,7 +184,7 @@ def _plugin(config):
 def test_the_plugin_takes_its_policy_from_the_deadlines_file_and_nbgrader_config(tmp_path):
     course = make_course(tmp_path / "course")
     (course / deadlines.DEADLINES_FILE).write_text(DEADLINES.replace("percent_per_day = 10", "percent_per_day = 25"))
-    plugin = late.course_plugin(grading.course_config(course))
+    plugin = late.course_plugin(subs.course_config(course))
     assert isinstance(plugin, late.LatePenalty)
     assert plugin.late_submission_penalty("s", 8.0, 1) == pytest.approx(2.0)
 
@@ -272,7 +272,7 @@ def test_a_broken_policy_keeps_the_course_settings_and_stops_late_grading(tmp_pa
     and the plugin refuses late submissions, naming the entry; dlcourse refuses before grading."""
     course = make_course(tmp_path / "course")
     (course / deadlines.DEADLINES_FILE).write_text('[penalty]\nmethod = "half"\n')
-    config = grading.course_config(course)
+    config = subs.course_config(course)
     assert config.ExportApp.plugin_class == "dlcourse.export.GradesExport", "the course's settings still hold"
     with pytest.raises(deadlines.DeadlineError, match="half"):
         late.course_plugin(config).late_submission_penalty("s", 5.0, 60)

@@ -9,6 +9,7 @@ from dlcourse import notebooks
 
 from .lesson_checks import LESSONS, answer_functions, run_solution, signature, source_notebook
 from .syllabus import SYLLABUS
+from . import nbcells
 
 
 def test_lessons_exist():
@@ -40,9 +41,9 @@ def test_graded_cells_are_well_formed(lesson):
     nb = source_notebook(lesson)
     ids = [notebooks.grade_id(c) for c in nb.cells if notebooks.grade_id(c)]
     assert len(ids) == len(set(ids)), f"{lesson}: duplicate grade ids"
-    cells = notebooks.cells_by_grade_id(nb)
-    tests = {gid: c for gid, c in cells.items() if notebooks.is_autograded_test(c)}
-    answers = {gid: c for gid, c in cells.items() if notebooks.is_answer_cell(c) and c.cell_type == "code"}
+    cells = nbcells.cells_by_grade_id(nb)
+    tests = {gid: c for gid, c in cells.items() if nbcells.is_autograded_test(c)}
+    answers = {gid: c for gid, c in cells.items() if nbcells.is_answer_cell(c) and c.cell_type == "code"}
     assert tests and answers, f"{lesson}: no graded code"
     for gid, cell in answers.items():
         assert notebooks.BEGIN_SOLUTION in cell.source, f"{lesson}/{gid}: answer cell without a solution region"
@@ -57,7 +58,7 @@ def test_graded_cells_are_well_formed(lesson):
                          cell.source, flags=re.S)
         assert "assert" in visible, f"{lesson}/{gid}: keep at least one visible assertion for self-checking"
         assert notebooks.BEGIN_HIDDEN in cell.source, f"{lesson}/{gid}: no hidden tests"
-    manual = [c for c in cells.values() if notebooks.is_answer_cell(c) and c.cell_type == "markdown"]
+    manual = [c for c in cells.values() if nbcells.is_answer_cell(c) and c.cell_type == "markdown"]
     assert 1 <= len(manual) <= 3, f"{lesson}: one to three written answers, found {len(manual)}"
 
 

@@ -17,6 +17,7 @@ from dlcourse.paths import LESSONS_DIR, lesson_ids, lesson_notebook
 from . import damage
 from . import submissions as subs
 from .damage import corrections
+from . import nbcells
 
 LESSONS = [lesson for lesson in lesson_ids(LESSONS_DIR) if lesson_notebook(lesson, LESSONS_DIR).exists()]
 
@@ -43,7 +44,7 @@ def text(nb):
 
 
 def answers(nb):
-    return {gid: cell.source for gid, cell in notebooks.cells_by_grade_id(nb).items() if notebooks.is_answer_cell(cell)}
+    return {gid: cell.source for gid, cell in nbcells.cells_by_grade_id(nb).items() if nbcells.is_answer_cell(cell)}
 
 
 def test_a_notebook_nobody_started_becomes_the_new_release(corrected):
@@ -68,10 +69,10 @@ def test_answers_and_own_cells_are_kept_and_the_lesson_is_new(corrected):
         if not notebooks.grade_id(cell) and repair.norm(cell.source) not in new_cells:
             assert cell.source not in [c.source for c in merged.cells], "an old lesson cell survived the update"
     # Test cells are the new ones.
-    for gid, cell in notebooks.cells_by_grade_id(new).items():
-        if notebooks.is_autograded_test(cell):
-            assert notebooks.cells_by_grade_id(merged)[gid].source == cell.source
-            assert notebooks.nbgrader_meta(notebooks.cells_by_grade_id(merged)[gid]) == notebooks.nbgrader_meta(cell)
+    for gid, cell in nbcells.cells_by_grade_id(new).items():
+        if nbcells.is_autograded_test(cell):
+            assert nbcells.cells_by_grade_id(merged)[gid].source == cell.source
+            assert notebooks.nbgrader_meta(nbcells.cells_by_grade_id(merged)[gid]) == notebooks.nbgrader_meta(cell)
     # Lesson order: the graded cells in the new release's order.
     order = [notebooks.grade_id(c) for c in new.cells if notebooks.grade_id(c)]
     assert [notebooks.grade_id(c) for c in merged.cells if notebooks.grade_id(c)] == order

@@ -61,6 +61,7 @@ import pytest
 from dlcourse import notebooks
 from dlcourse.paths import SOLUTIONS_DIR, lesson_ids, lesson_notebook
 
+from . import nbcells
 from .mistakes import trial
 from .submissions import reference_answers
 from .syllabus import SYLLABUS
@@ -211,10 +212,10 @@ def graded_interface(lesson):
     nb = notebooks.read(lesson_notebook(lesson, SOLUTIONS_DIR))
     found = {}
     for cell in nb.cells:
-        if cell.cell_type != "code" or not notebooks.is_answer_cell(cell):
+        if cell.cell_type != "code" or not nbcells.is_answer_cell(cell):
             continue
         name = notebooks.grade_id(cell)
-        tree = ast.parse(notebooks.strip_solution_markers(cell.source))
+        tree = ast.parse(nbcells.strip_solution_markers(cell.source))
         node = next(n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name)
         if isinstance(node, ast.ClassDef):
             init = next((n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)
@@ -235,7 +236,7 @@ def owned_tests(lesson, names):
     nb = notebooks.read(lesson_notebook(lesson, SOLUTIONS_DIR))
     owned = {name: [] for name in names}
     for cell in nb.cells:
-        if notebooks.is_autograded_test(cell):
+        if nbcells.is_autograded_test(cell):
             gid = notebooks.grade_id(cell)
             owners = [n for n in names if gid == f"test_{n}" or gid.startswith(f"test_{n}_")]
             if owners:
@@ -420,7 +421,7 @@ def disguised_modules(lesson, folder, controls):
     function whose job is done in place (lesson 09's manual_sgd_step returns None) is not done."""
     modules = {}
     for name, source in reference_answers(lesson).items():
-        tree = ast.parse(notebooks.strip_solution_markers(source))
+        tree = ast.parse(nbcells.strip_solution_markers(source))
         if any(isinstance(node, ast.ClassDef) and node.name == name for node in tree.body):
             continue
         module = f"{DISGUISED_PREFIX}{lesson.replace('-', '_')}_{name}"

@@ -20,6 +20,7 @@ from dlcourse.paths import LESSONS_DIR, SOLUTIONS_DIR
 from dlcourse.settings import gradebook_url
 
 from . import submissions as subs
+from . import nbcells
 
 LESSON = "01-perceptron"
 CHANGED_TEST = "test_step"
@@ -113,7 +114,7 @@ def test_only_new_grades_new_and_changed_submissions_only(only_new):
     assert "Skipping 1 submission(s) unchanged since graded by these tests (--only-new): alice" in first
     assert record(course, "alice") == alice, "alice's score was left alone"
     assert record(course, "bob").submission_sha256 == versions.submission_hash(course, LESSON, "bob")
-    assert grading.read_scores(course, LESSON, ["bob"])["bob"][0] == 0
+    assert subs.read_scores(course, LESSON, ["bob"])["bob"][0] == 0
 
 
 def test_only_new_with_nothing_new_grades_nothing(only_new):
@@ -128,12 +129,12 @@ def points_changed(only_new):
     course = only_new[0]
     source = graded_source(course)
     nb = notebooks.read(source)
-    cell = notebooks.cells_by_grade_id(nb)[CHANGED_TEST]
+    cell = nbcells.cells_by_grade_id(nb)[CHANGED_TEST]
     old = cell.metadata.nbgrader.points
     cell.metadata.nbgrader.points = old + 2
     notebooks.write(nb, source)
     alone = grade(course, "--student", "alice")
-    scores = grading.read_scores(course, LESSON, ["alice", "carol"])
+    scores = subs.read_scores(course, LESSON, ["alice", "carol"])
     rest = grade(course, "--only-new")
     return course, old, alone, scores, rest
 
@@ -161,7 +162,7 @@ def test_only_new_then_re_grades_the_outdated_scores_and_says_why(points_changed
            f"{old + 2:g}): bob, carol" in rest
     assert "WARNING" not in rest
     full = sum(subs.autograded_points(LESSON).values())
-    assert grading.read_scores(course, LESSON, ["carol"])["carol"][0] == full + 2
+    assert subs.read_scores(course, LESSON, ["carol"])["carol"][0] == full + 2
     assert grading.outdated_scores(course, LESSON) == []
 
 

@@ -26,6 +26,7 @@ from dlcourse.paths import LESSONS_DIR, lesson_ids, lesson_notebook
 
 from . import damage
 from . import submissions as subs
+from . import nbcells
 
 LESSONS = [lesson for lesson in lesson_ids(LESSONS_DIR) if lesson_notebook(lesson, LESSONS_DIR).exists()]
 GRADED = ["01-perceptron"]
@@ -117,24 +118,24 @@ def test_repair_restores_the_lesson_structure_and_keeps_every_line(catalogues, l
 
     # Every graded cell is there, with the lesson's metadata and type, in the lesson's order.
     expected = [notebooks.grade_id(c) for c in reference.cells if notebooks.grade_id(c)]
-    ref_cells = notebooks.cells_by_grade_id(reference)
+    ref_cells = nbcells.cells_by_grade_id(reference)
     if entry.outcome != "flagged" or name != "answer_inside_another_answer":
         assert ids == expected, f"{name}: graded cells {ids}, expected {expected}"
     else:
         assert ids == [gid for gid in expected if gid in ids]
     for gid in ids:
-        cell = notebooks.cells_by_grade_id(fixed)[gid]
+        cell = nbcells.cells_by_grade_id(fixed)[gid]
         assert cell.cell_type == ref_cells[gid].cell_type
         assert notebooks.nbgrader_meta(cell) == notebooks.nbgrader_meta(ref_cells[gid])
-        if notebooks.is_autograded_test(cell):
+        if nbcells.is_autograded_test(cell):
             assert cell.source == ref_cells[gid].source
 
     # Answers that were intact are in their answer cells.
     if entry.outcome == "intact":
         wanted = complete(lesson)
-        for gid, cell in notebooks.cells_by_grade_id(wanted).items():
-            if notebooks.is_answer_cell(cell):
-                got = notebooks.cells_by_grade_id(fixed)[gid].source
+        for gid, cell in nbcells.cells_by_grade_id(wanted).items():
+            if nbcells.is_answer_cell(cell):
+                got = nbcells.cells_by_grade_id(fixed)[gid].source
                 if cell.cell_type == "code":
                     assert code_lines(got) == code_lines(cell.source), f"{name}: the answer {gid} differs"
                 else:  # a written answer split mid-paragraph comes back with a paragraph break
@@ -168,11 +169,11 @@ def test_reports_speak_plainly(catalogues):
 def test_a_test_cell_the_student_edited_is_restored_and_their_version_kept(tmp_path):
     lesson = LESSONS[0]
     nb = complete(lesson)
-    test = next(c for c in nb.cells if notebooks.is_autograded_test(c))
+    test = next(c for c in nb.cells if nbcells.is_autograded_test(c))
     original = test.source
     test.source += "\nprint('my extra check')"
     fixed, report = repair.repair(nb, released(lesson))
-    graded = notebooks.cells_by_grade_id(fixed)[notebooks.grade_id(test)]
+    graded = nbcells.cells_by_grade_id(fixed)[notebooks.grade_id(test)]
     assert graded.source == original
     kept = [c for c in fixed.cells if c.cell_type == "raw" and "my extra check" in c.source]
     assert kept and fixed.cells.index(kept[0]) == fixed.cells.index(graded) + 1

@@ -16,11 +16,11 @@ import copy
 
 import pytest
 
-from dlcourse import notebooks
 
 from . import damage
 from . import submissions as subs
 from .test_repair import complete
+from . import nbcells
 
 # Lessons of different shapes: plain functions (01, 03), many small ones (05), a class whose
 # methods can be split apart (04, which also has an ambiguous split).
@@ -72,9 +72,9 @@ def test_the_splits_really_break_the_cells():
         for new_above in (True, False):
             nb, chosen = split_everywhere(lesson, new_above)
             assert len(chosen) == 3
-            answers = notebooks.cells_by_grade_id(complete(lesson))
+            answers = nbcells.cells_by_grade_id(complete(lesson))
             for gid in chosen:
-                cell = notebooks.cells_by_grade_id(nb)[gid]
+                cell = nbcells.cells_by_grade_id(nb)[gid]
                 assert cell.source != answers[gid].source
                 bare = nb.cells[nb.cells.index(cell) + (-1 if new_above else 1)]
                 assert not bare.metadata.get("nbgrader")
@@ -160,7 +160,7 @@ def test_plain_nbgrader_autograde_repairs_as_dlcourse_grade(tmp_path):
         assert (course / "submitted" / nb / lesson / f"{lesson}.ipynb").read_bytes() == data
         if by_hand.changes:
             assert (course / "repairs" / nb / lesson / f"{lesson}.ipynb").read_bytes() == data
-    assert grading.read_scores(course, lesson, ["nb-empty"])["nb-empty"][0] == 0
+    assert subs.read_scores(course, lesson, ["nb-empty"])["nb-empty"][0] == 0
     assert results["dl-empty"].repair_flags
 
 
@@ -214,7 +214,7 @@ def test_the_preprocessor_only_reads_and_never_stops_grading(tmp_path, monkeypat
     trap = f"open({str(sentinel)!r}, 'w').write('ran')\n"
     nb.cells.insert(3, damage.new_code_cell(trap, "trap"))
     for cell in nb.cells:
-        if notebooks.is_answer_cell(cell) and cell.cell_type == "code":
+        if nbcells.is_answer_cell(cell) and cell.cell_type == "code":
             cell.source = cell.source.replace('"""', f'"""{trap}', 1) if '"""' in cell.source else cell.source
     subs.submit(course, "zoe", lesson, nb)
     repaired, _ = step.preprocess(copy.deepcopy(nb), resources)

@@ -11,6 +11,7 @@ from dlcourse.paths import LESSONS_DIR, lesson_ids, lesson_notebook
 
 from . import damage
 from . import submissions as subs
+from . import nbcells
 
 LESSON = "01-perceptron"
 LESSONS = [lesson for lesson in lesson_ids(LESSONS_DIR) if lesson_notebook(lesson, LESSONS_DIR).exists()]
@@ -38,7 +39,7 @@ def test_a_complete_notebook_passes(lesson, tmp_path, capsys):
     before = path.read_bytes()
     assert cli.main(["check", str(path)]) == 0, capsys.readouterr().out
     out = capsys.readouterr().out
-    tests = sum(1 for c in notebooks.read(path).cells if notebooks.is_autograded_test(c))
+    tests = sum(1 for c in notebooks.read(path).cells if nbcells.is_autograded_test(c))
     assert f"OK: {tests} of {tests} visible tests pass" in out
     assert path.read_bytes() == before, "checking never changes the notebook"
 
@@ -98,7 +99,7 @@ def test_blank_written_answers_are_warnings(broken):
     nb, _, result = broken
     warnings = {p.cell for p in result.warnings if p.kind == "not written yet"}
     assert warnings == {i + 1 for i, c in enumerate(nb.cells)
-                        if notebooks.is_answer_cell(c) and c.cell_type == "markdown"}
+                        if nbcells.is_answer_cell(c) and c.cell_type == "markdown"}
 
 
 def test_lesson_code_failing_for_the_same_reason_is_one_line(broken):

@@ -20,6 +20,7 @@ from dlcourse.workspace import ensure_workspace
 from . import damage
 from . import submissions as subs
 from .damage import corrections
+from . import nbcells
 
 LESSON = "05-neural-network" if "05-neural-network" in lesson_ids(LESSONS_DIR) else "01-perceptron"
 
@@ -77,7 +78,7 @@ def test_update_keeps_every_answer_and_shows_the_changed_exercises(journey, upda
     assert code == 0
     assert path.with_name(f"{LESSON}.before-update.ipynb").read_bytes() == damaged_bytes
     answers = subs.reference_answers(LESSON, written=True)
-    for gid, cell in notebooks.cells_by_grade_id(nb).items():
+    for gid, cell in nbcells.cells_by_grade_id(nb).items():
         if gid in answers:
             assert [line for line in cell.source.split("\n") if line.strip()] == \
                 [line for line in answers[gid].split("\n") if line.strip()], f"answer {gid} changed"
@@ -109,7 +110,7 @@ def test_grading_repairs_and_grades_both_students_correctly(journey, updated, ca
 
     source = notebooks.read(lesson_notebook(LESSON, fix.source_dir))
     points = {notebooks.grade_id(c): notebooks.nbgrader_meta(c)["points"]
-              for c in source.cells if notebooks.is_autograded_test(c)}
+              for c in source.cells if nbcells.is_autograded_test(c)}
     for student in ("updated", "not-updated"):
         scores = subs.cell_scores(course, LESSON, student)
         for gid, full in points.items():

@@ -10,6 +10,7 @@ import torch
 
 from dlcourse import notebooks
 from dlcourse.paths import SOLUTIONS_DIR, lesson_notebook
+from . import nbcells
 
 LESSON = "10-cnn-mnist"
 
@@ -26,7 +27,7 @@ def test_answers_come_from_the_solution_notebook(bench):
     answers = bench.load_answers()
     assert set(answers) == {"get_device", "MLP", "SmallCNN", "train_one_epoch", "evaluate"}
     # One source of truth: the classes are the notebook's own answer cells, markers removed.
-    cells = notebooks.cells_by_grade_id(notebooks.read(lesson_notebook(LESSON, SOLUTIONS_DIR)))
+    cells = nbcells.cells_by_grade_id(notebooks.read(lesson_notebook(LESSON, SOLUTIONS_DIR)))
     assert "class SmallCNN" in cells["SmallCNN"].source
     assert "def train_one_epoch" in cells["lesson09_pieces"].source
     model = answers["SmallCNN"]().eval()

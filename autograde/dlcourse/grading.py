@@ -36,11 +36,6 @@ class IsolationUnavailable(RuntimeError):
     """Grading was asked for without file-system isolation on a machine that cannot provide it."""
 
 
-def course_config(course):
-    """The course's nbgrader config, loaded from its nbgrader_config.py."""
-    return LoadedCourse.load(course).config
-
-
 def _config_value(course, name):
     """Read a path nbgrader was configured with, by loading the course's config."""
     return LoadedCourse.load(course).setting(name)
@@ -89,25 +84,6 @@ def import_roster(course) -> int:
             for student in students:
                 gb.update_or_create_student(student["id"], **{k: v for k, v in student.items() if k != "id"})
     return len(students)
-
-
-def _gradebook(course):
-    """nbgrader's Gradebook of a course folder (or of a LoadedCourse)."""
-    return _loaded(course).gradebook()
-
-
-def read_scores(course, lesson: str, students: list[str]) -> dict[str, tuple[float, float, bool]]:
-    """{student: (score, max_score, needs_manual_grade)} from the gradebook, for graded submissions."""
-    from nbgrader.api import MissingEntry
-    scores = {}
-    with _gradebook(course) as gb:
-        for student in students:
-            try:
-                sub = gb.find_submission(lesson, student)
-            except MissingEntry:
-                continue
-            scores[student] = (sub.score, sub.max_score, sub.needs_manual_grade)
-    return scores
 
 
 def grade(lesson: str, course, *, students: list[str] | None = None, workers: int | None = None,
@@ -201,11 +177,6 @@ def outdated_scores(course, lesson: str) -> list[versions.Outdated]:
         except MissingEntry:
             return []
     return versions.outdated(course.root, lesson, version)
-
-
-def read_report(course, lesson: str, student: str) -> SandboxReport:
-    """What the sandbox saw in one submission (every report under its autograded folder, as one)."""
-    return SandboxReport.read(Path(course, "autograded", student, lesson))
 
 
 class FeedbackLeak(RuntimeError):

@@ -73,4 +73,4 @@ def test_instructor_grades_a_written_answer_in_the_formgrader(instructor_lab, co
 
     # And in the gradebook itself, as `dlcourse export` will read it.
     assert submissions.cell_scores(course, LESSON, STUDENT)[grade_id] == (points, points)
-    assert grading.read_scores(course, LESSON, [STUDENT])[STUDENT][0] == auto_score + points
+    assert submissions.read_scores(course, LESSON, [STUDENT])[STUDENT][0] == auto_score + points

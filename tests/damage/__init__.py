@@ -30,6 +30,7 @@ import nbformat
 
 from dlcourse import notebooks
 from dlcourse.paths import LESSONS_DIR, lesson_ids, lesson_notebook
+from .. import nbcells
 
 
 @dataclass
@@ -58,12 +59,12 @@ class Lesson:
     def answers(self):
         """Grade ids of the code answer cells, in order."""
         return [notebooks.grade_id(c) for c in self.nb.cells
-                if notebooks.is_answer_cell(c) and c.cell_type == "code"]
+                if nbcells.is_answer_cell(c) and c.cell_type == "code"]
 
     @property
     def written(self):
         return [notebooks.grade_id(c) for c in self.nb.cells
-                if notebooks.is_answer_cell(c) and c.cell_type == "markdown"]
+                if nbcells.is_answer_cell(c) and c.cell_type == "markdown"]
 
     def test_of(self, answer):
         return f"test_{answer}"
@@ -139,7 +140,7 @@ def new_markdown_cell(source, tag):
 
 def with_own_cells(nb, note, code):
     """`nb` with a Markdown note and a code cell of the student's own right after the first test cell."""
-    first_test = next(i for i, c in enumerate(nb.cells) if notebooks.is_autograded_test(c))
+    first_test = next(i for i, c in enumerate(nb.cells) if nbcells.is_autograded_test(c))
     nb.cells.insert(first_test + 1, new_markdown_cell(note, "own-note"))
     nb.cells.insert(first_test + 2, new_code_cell(code, "own-code"))
     return nb
@@ -229,10 +230,10 @@ def foreign_cells(lesson):
         if other == lesson:
             continue
         nb = notebooks.read(lesson_notebook(other, LESSONS_DIR))
-        answer = next((c for c in nb.cells if notebooks.is_answer_cell(c) and c.cell_type == "code"), None)
+        answer = next((c for c in nb.cells if nbcells.is_answer_cell(c) and c.cell_type == "code"), None)
         if answer is not None and any(notebooks.grade_id(c) == f"test_{notebooks.grade_id(answer)}" for c in nb.cells):
             test = next(c for c in nb.cells if notebooks.grade_id(c) == f"test_{notebooks.grade_id(answer)}")
-            own = notebooks.cells_by_grade_id(notebooks.read(lesson_notebook(lesson, LESSONS_DIR)))
+            own = nbcells.cells_by_grade_id(notebooks.read(lesson_notebook(lesson, LESSONS_DIR)))
             if notebooks.grade_id(answer) not in own:
                 return copy.deepcopy(answer), copy.deepcopy(test)
     answer = new_code_cell(FOREIGN_ANSWER, "foreign-answer")
@@ -316,7 +317,7 @@ def _delete_test(les):
 
 def _delete_every_test(les):
     nb = les.copy()
-    nb.cells = [c for c in nb.cells if not notebooks.is_autograded_test(c)]
+    nb.cells = [c for c in nb.cells if not nbcells.is_autograded_test(c)]
     return nb
 
 

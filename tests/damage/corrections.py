@@ -16,6 +16,7 @@ import nbformat
 
 from dlcourse import build, notebooks
 from dlcourse.paths import SOLUTIONS_DIR, lesson_notebook
+from .. import nbcells
 
 CLARIFIED_EXPLANATION = "In other words: each row of `X` is one example, each column one feature."
 CLARIFIED_PROMPT = "*Clarified after release:* check your result on the visible examples before you run the test."
@@ -41,7 +42,7 @@ class Corrected:
 
 
 def _answers(nb):
-    return [i for i, c in enumerate(nb.cells) if notebooks.is_answer_cell(c) and c.cell_type == "code"]
+    return [i for i, c in enumerate(nb.cells) if nbcells.is_answer_cell(c) and c.cell_type == "code"]
 
 
 def correct(nb):
@@ -72,8 +73,8 @@ def correct(nb):
     lines.insert(1, f'assert callable({name}), "{name} should be a function"')
     nb.cells[test].source = "\n".join(lines)
     # A hint cell after a test cell (one not followed straight away by an answer, whose exercise it would change).
-    after = next((i for i, c in enumerate(nb.cells) if notebooks.is_autograded_test(c) and i >= test
-                  and not (i + 1 < len(nb.cells) and notebooks.is_answer_cell(nb.cells[i + 1]))), test)
+    after = next((i for i, c in enumerate(nb.cells) if nbcells.is_autograded_test(c) and i >= test
+                  and not (i + 1 < len(nb.cells) and nbcells.is_answer_cell(nb.cells[i + 1]))), test)
     nb.cells.insert(after + 1, nbformat.v4.new_markdown_cell(HINT))
     return changed
 

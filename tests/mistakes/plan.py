@@ -13,6 +13,7 @@ from dlcourse import notebooks
 
 from ..submissions import reference_answers
 from . import Correct
+from .. import nbcells
 
 
 def names_used(source):
@@ -45,10 +46,10 @@ class Planner:
     def __init__(self, source_nb, reference):
         self.reference = dict(reference)  # {function: reference code}
         self.functions = set(self.reference)
-        cells = notebooks.cells_by_grade_id(source_nb)
+        cells = nbcells.cells_by_grade_id(source_nb)
         # Every test cell of an answer function, main and partial-credit ones: {test id: code}.
         self.tests = {gid: cell.source for gid, cell in cells.items()
-                      if notebooks.is_autograded_test(cell) and owner(gid, self.functions)}
+                      if nbcells.is_autograded_test(cell) and owner(gid, self.functions)}
         self.owner = {gid: owner(gid, self.functions) for gid in self.tests}
 
     def tests_of(self, function):

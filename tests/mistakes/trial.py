@@ -22,6 +22,7 @@ from dlcourse.paths import SOLUTIONS_DIR
 
 from .. import submissions as subs
 from ..submissions import reference_answers
+from .. import nbcells
 
 DRIVER = Path(__file__).with_name("trial_driver.py")
 CELL_TIMEOUT = 60  # seconds, as the grader's own limit for one cell
@@ -51,7 +52,7 @@ def needed_cells(source_nb, answers):
         gid = notebooks.grade_id(cell) or ""
         if gid in answers:
             cells.append({"grade_id": gid, "kind": "answer", "source": answers[gid]})
-        elif notebooks.is_autograded_test(cell):
+        elif nbcells.is_autograded_test(cell):
             cells.append({"grade_id": gid, "kind": "test", "source": cell.source})
         else:
             cells.append({"grade_id": "", "kind": "setup", "source": cell.source})

@@ -171,3 +171,29 @@ def test_grading_works_without_an_activated_environment(tmp_path, monkeypatch):
     course = make_course(tmp_path / "course")
     assert grading.grade(lesson_ids()[0], course) == []  # loads the lesson into a new gradebook: runs alembic
     assert sys.executable.rsplit("/", 1)[0] in __import__("os").environ["PATH"].split(":")
+
+
+def test_contributing_draws_the_grading_pipeline_as_configured(tmp_path):
+    """CONTRIBUTING.md's drawing of the grading path names every step nbgrader is configured with,
+    in the configured order: a step added, removed or moved in settings.py must be redrawn."""
+    from traitlets.config import Config
+
+    from dlcourse.settings import configure
+
+    c = configure(Config(), tmp_path)
+    text = (REPO / "CONTRIBUTING.md").read_text()
+    drawing = text[text.index("## The grading path"):]
+    drawing = drawing[drawing.index("```"):drawing.index("```", drawing.index("```") + 3)]
+    steps = [c.Autograde.exporter_class] + list(c.Autograde.sanitize_preprocessors) + list(
+        c.Autograde.autograde_preprocessors)
+    short = {"ClearMetadataPreprocessor": "ClearMetadata"}
+    positions = []
+    for step in steps:
+        parts = step.split(".")
+        name = short.get(parts[-1], parts[-1])
+        # dlcourse's own steps are drawn with their module (repair.preprocessor.RepairCells)
+        drawn = ".".join(parts[1:]) if parts[0] == "dlcourse" else name
+        start = positions[-1] + 1 if positions else 0
+        found = drawing.find(drawn, start)
+        assert found >= 0, f"{drawn} is configured but not drawn (in order) in CONTRIBUTING.md"
+        positions.append(found)

@@ -108,13 +108,18 @@ def test_an_ambiguous_split_is_joined_and_flagged(graded):
     assert result.status == "graded", result.message
     assert result.score == sum(subs.autograded_points(lesson).values())
     assert any("both halves also run" in flag for flag in result.repair_flags), result.repair_flags
-    # The other reading (the halves left apart) is kept for the instructor, and can be graded too.
+    # The other reading (the halves left apart) is kept for the instructor, and graded too: both scores show.
     other = course / "repairs" / "ambiguous" / lesson / f"{lesson}.other-reading.ipynb"
     assert any(str(other) in flag for flag in result.repair_flags), result.repair_flags
     subs.submit(course, "ambiguous-other", lesson, other.read_bytes())
     apart = subs.grade(course, lesson, students=["ambiguous-other"])["ambiguous-other"]
     assert apart.status == "graded" and not apart.repairs and not apart.repair_flags
     assert apart.score < result.score, "left apart, the split class lacks a method its tests use"
+    graded_apart = [flag for flag in result.repair_flags if flag.startswith("Graded apart as submitted")]
+    assert graded_apart == [f"Graded apart as submitted, the other reading {other.name} scores {apart.score:g} of "
+                            f"{apart.max_score:g}; joined, as recorded, it scores {result.score:g}. Change the grade "
+                            "by hand if that reading was meant."], result.repair_flags
+    assert subs.read_scores(course, lesson, ["ambiguous"])["ambiguous"][0] == result.score, "the joined score stands"
 
 
 def test_a_cell_of_the_students_own_next_to_an_answer_is_not_joined():

@@ -5,7 +5,7 @@ summary, the progress lines and the tests need: the status, the score and each
 graded cell's points from the gradebook (after late.sync gave the submission its
 extension and penalty), the sandbox's findings and isolation (its GRADING_REPORT),
 the repair's notes (repair.recorded: what RepairCells changed and flagged during this
-autograde), the timing, the lateness, and the record of the tests' version (versions.py),
+autograde; and the score of an ambiguous split's other reading, other_reading.py), the timing, the lateness, and the record of the tests' version (versions.py),
 written beside the score. The parent adds nothing.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import late, repair, versions
+from . import late, other_reading, repair, versions
 from .course import LoadedCourse
 from .records import CellScore, GradeResult, SandboxReport, Status
 
@@ -55,6 +55,8 @@ def complete(course: LoadedCourse, lesson: str, outcome: Outcome, version: versi
     if outcome.success and folder.is_dir():
         result = _graded(course, lesson, outcome.student, seen)
         if result is not None:
+            # An ambiguous split was graded joined: grade the other reading too, for the flag.
+            result.repair_flags += other_reading.notes(course, lesson, outcome.student, result.score)
             if version is not None and submission_sha256 is not None:
                 result.record = versions.write_record(course.root, lesson, outcome.student, version, submission_sha256)
             return result

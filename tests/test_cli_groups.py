@@ -112,3 +112,14 @@ def test_python_dash_m_is_the_same_command():
     proc = subprocess.run([sys.executable, "-m", "dlcourse", "no-such-command"], cwd=REPO, capture_output=True,
                           text=True)
     assert proc.returncode == 2 and "invalid choice" in proc.stderr
+
+
+def test_output_cut_short_by_a_pipe_is_not_an_error_with_a_traceback():
+    """`dlcourse lessons | head`: the reader may leave before dlcourse has written; it stops without a
+    traceback (here the reader, `true`, reads nothing at all)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(f"{sys.executable} -m dlcourse lessons | true", shell=True, capture_output=True,
+                          text=True, timeout=120)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr

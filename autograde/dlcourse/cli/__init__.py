@@ -28,6 +28,7 @@ for grading (`grade`).
 """
 
 import argparse
+import os
 import sys
 import textwrap
 
@@ -65,4 +66,7 @@ def main(argv=None):
         return args.func(args)
     except (NbgraderError, ValueError, CourseNotFound) as err:
         print(f"dlcourse: {err}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `dlcourse lessons | head`: the reader left; stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # Python's own flush at exit fails too
         return 1

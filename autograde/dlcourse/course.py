@@ -68,6 +68,13 @@ class LoadedCourse:
         return nbgrader_api(self.root, self.config)
 
 
+def grading_release(course_root) -> Path:
+    """Where grading generates the lesson's student version, and what the repair compares with: inside
+    the course folder, never a release folder elsewhere (the repository's lessons/ is committed and only
+    `dlcourse build` writes it)."""
+    return Path(course_root).resolve() / "release"
+
+
 class NbgraderError(RuntimeError):
     """An nbgrader command failed; the message holds the end of its log."""
 

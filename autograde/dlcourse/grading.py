@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import deadlines, late, notebooks, parallel, versions
-from .course import LoadedCourse, api_call, run_nbgrader
+from .course import LoadedCourse, api_call, grading_release, run_nbgrader
 from .paths import lesson_notebook
 from .records import KINDS, Finding, GradeResult, SandboxReport, Status
 from .settings import UNSAFE_VARIABLE
@@ -43,12 +43,6 @@ def _config_value(course, name):
 
 def _loaded(course: "Path | str | LoadedCourse") -> LoadedCourse:
     return course if isinstance(course, LoadedCourse) else LoadedCourse.load(course)
-
-
-def grading_release(course) -> Path:
-    """Where grading generates the lesson's student version: inside the course folder, never into a
-    release folder elsewhere (the repository's lessons/ is committed and only `dlcourse build` writes it)."""
-    return Path(course).resolve() / "release"
 
 
 def submitted_students(course, lesson: str) -> list[str]:

@@ -28,6 +28,7 @@ from nbconvert.exporters import NotebookExporter
 from nbformat import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..course import grading_release
 from . import records, repair
 from .plan import Report
 from .reading import loads
@@ -53,8 +54,8 @@ class TolerantExporter(NotebookExporter):
 
 def release_notebook(coursedir, lesson: str, name: str) -> Path | None:
     """The lesson's student version to repair against: the one `dlcourse grade` generates inside the
-    course folder (grading.grading_release) when there is one, else the course's release folder."""
-    candidates = [Path(coursedir.root, "release", lesson, f"{name}.ipynb"),
+    course folder (course.grading_release) when there is one, else the course's release folder."""
+    candidates = [grading_release(coursedir.root) / lesson / f"{name}.ipynb",
                   Path(coursedir.format_path(coursedir.release_directory, ".", lesson), f"{name}.ipynb")]
     return next((path for path in candidates if path.is_file()), None)
 

@@ -131,7 +131,7 @@ def load_source(course, lesson: str) -> None:
 
 def _grade(lesson, course, *, students, workers, on_progress, only_new, on_plan):
     """One pass: the course's configuration is loaded once, here; each worker returns its
-    submission's complete GradeResult (results.py); only the repair notes are added here."""
+    submission's complete GradeResult (results.py), repair notes included."""
     course = Path(course).resolve()
     deadlines.check(course)
     loaded = LoadedCourse.load(course)  # the only run of nbgrader_config.py in this pass

@@ -93,7 +93,7 @@ def worker_pool(course, workers: int, config=None) -> ProcessPoolExecutor:
 def autograde(course: LoadedCourse, lesson: str, plan: Plan, workers: int | None = None,
               on_done: Callable[[GradeResult, int, int], None] | None = None) -> dict[str, GradeResult]:
     """Grade each submission the plan chose; returns {student: GradeResult}, each complete
-    (results.complete) except the repair notes.
+    (results.complete), the repair's notes included.
 
     on_done(result, finished, total) is called as each submission finishes.
     """

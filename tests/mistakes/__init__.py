@@ -24,6 +24,9 @@ class Answer:
     # function's other test cells (an edge-case cell, say) are not checked. Named: exactly
     # these of the function's test cells lose points, and its others keep full marks.
     cells: tuple = ()
+    # What a student is told when their function behaves like this mistake (utils/diagnosis): a
+    # question or observation that leads to the mistake without giving the code. Empty: `why`.
+    hint: str = ""
 
     @property
     def source(self):

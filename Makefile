@@ -30,7 +30,7 @@ endif
 # nbgrader's autograde runs `alembic` from PATH, so the venv's bin must come first.
 RUN := PATH="$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)"
 
-.PHONY: lab instructor test env test-env build check-python clean-env
+.PHONY: lab instructor test env test-env build fingerprints check-python clean-env
 
 # Students work in work/ (their own copies, never overwritten); lessons/ stays as released.
 # JupyterLab serves work/ only, as a student's copy of the course does (dlcourse student-bundle):
@@ -70,6 +70,11 @@ $(TEST_STAMP): $(STAMP)
 # Regenerate the student versions in lessons/ from the instructor sources in solutions/.
 build: env
 	$(RUN) $(BIN)/dlcourse build
+
+# Rebuild the fingerprints of the catalogued mistakes (utils/diagnosis/fingerprints/) after changing
+# the catalogues (tests/mistakes/) or the probes (utils/diagnosis/probes/).
+fingerprints: env
+	$(RUN) $(BIN)/python -m tests.mistakes.fingerprints --report
 
 clean-env:
 	rm -rf $(VENV)

@@ -62,7 +62,13 @@ class Probe:
 
 
 def _short(value):
-    text = repr(value) if not isinstance(value, np.ndarray) else f"array{value.shape}"
+    """A short, stable label for an argument (no memory addresses)."""
+    if isinstance(value, np.ndarray):
+        text = f"array{value.shape}"
+    elif callable(value):
+        text = getattr(value, "__name__", type(value).__name__)
+    else:
+        text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -99,7 +99,7 @@ def run_cells(cells, batches, cwd, *, parallel=2, cell_timeout=CELL_TIMEOUT, tes
         with open(spec_path, "w") as f:
             json.dump(spec, f)
         done = subprocess.run([sys.executable, str(DRIVER), spec_path, result_path], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=cell_timeout * len(cells) * (len(batches) + 1))
+                              capture_output=True, text=True, timeout=min(cell_timeout * len(cells) * (len(batches) + 1), 6 * 3600))
         if done.returncode or not os.path.exists(result_path):
             raise RuntimeError(f"the trial process failed ({done.returncode}) in {cwd}:\n{done.stderr[-3000:]}")
         with open(result_path) as f:

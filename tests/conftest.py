@@ -4,7 +4,9 @@ Every notebook the tests run uses the lessons' fast mode.
 """
 
 import os
+import re
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,34 @@ def repo():
     return REPO
 
 
+_alembic_heads = {}  # {alembic executable: what `alembic heads` answered}
+
+
+def _alembic_version_once_per_executable(real):
+    """nbgrader stamps every gradebook it creates with the schema's version, which it learns by running
+    `alembic heads` (a new Python process: seconds); the answer depends only on the installed alembic and
+    nbgrader, and the tests create dozens of gradebooks. Ask each alembic executable once per process.
+    Where PATH leads to no alembic, or to another one, nbgrader's own call runs (and fails as it would)."""
+    def get_alembic_version():
+        import shutil
+        executable = shutil.which("alembic")
+        if executable not in _alembic_heads:
+            version = real()
+            if executable is None:
+                return version
+            _alembic_heads[executable] = version
+        return _alembic_heads[executable]
+    get_alembic_version.real = real
+    return get_alembic_version
+
+
+@pytest.fixture(autouse=True)
+def _alembic_heads_asked_once():
+    api = sys.modules.get("nbgrader.api")  # only once a test module has loaded nbgrader
+    if api is not None and not hasattr(api.get_alembic_version, "real"):
+        api.get_alembic_version = _alembic_version_once_per_executable(api.get_alembic_version)
+
+
 # With `pytest -n N` (make test), the tests of one group run in one process, in order. A module
 # is a group (its module-scoped fixtures, such as a graded class, are built once); these
 # modules share one as well:
@@ -34,21 +64,60 @@ SHARED_GROUPS = {
     "tests/test_plot_accessibility.py": "solution-runs",
     "tests/test_lesson_claims_b.py": "solution-runs",
 }
-# The longest groups start first, so that no process is left with a long one at the end.
-LONGEST_FIRST = ["jupyterlab", "tests/test_grading_pipeline.py", "tests/test_hub_round_trip.py", "tests/test_repair.py",
-                 "tests/test_stats.py", "tests/test_mistake_catalogue.py", "tests/test_selfcheck.py", "tests/test_merge.py",
-                 "tests/test_no_free_answers.py"]
+# These groups are split by lesson: the tests of one lesson (a lesson parameter, or a name
+# test_NN_...) form a group of their own, the module's other tests another. Their expensive
+# module-scoped fixtures are parametrized by lesson (or cached per lesson), so no work is
+# done twice; the lessons can then run in both processes.
+SPLIT_BY_LESSON = {"solution-runs", "tests/test_no_free_answers.py", "tests/test_mistake_catalogue.py",
+                   "tests/test_selfcheck.py", "tests/test_merge.py", "tests/test_repair_split.py"}
+LESSON_ID = re.compile(r"\b(\d\d)-[a-z0-9]+(?:-[a-z0-9]+)*")
+LESSON_NAME = re.compile(r"::test_(\d\d)_")
+
+# About how many seconds each group takes in `make test` (two processes on two cores), from
+# `make test PYTEST_ARGS=--group-times`. The longest start first, so that no process is left
+# with a long one at the end while the other has finished; a group not listed counts as short.
+GROUP_SECONDS = {
+    "jupyterlab": 250,
+    "tests/test_grading_pipeline.py": 200,
+    "tests/test_hub_round_trip.py": 55,
+    "tests/test_student_bundle.py": 60,
+    "tests/test_repair.py": 60,
+    "tests/test_stats.py": 40,
+}
+
+
+def lesson_of(nodeid):
+    """The two-digit number of the lesson a test is about ('05'), from its parameters or its
+    name (test_05_...), or None."""
+    params = nodeid.partition("[")[2]
+    found = LESSON_ID.search(params) or LESSON_NAME.search(nodeid)
+    return found and found.group(1)
 
 
 def group_of(nodeid):
     """The group of a test, from its node id (tests/test_x.py::test_y[param])."""
     path = nodeid.split("::", 1)[0]
-    return next((group for prefix, group in SHARED_GROUPS.items() if path.startswith(prefix)), path)
+    group = next((group for prefix, group in SHARED_GROUPS.items() if path.startswith(prefix)), path)
+    lesson = group in SPLIT_BY_LESSON and lesson_of(nodeid)
+    return f"{group}[{lesson}]" if lesson else group
+
+
+def pytest_addoption(parser):
+    parser.addoption("--group-times", action="store_true",
+                     help="print how long each group of tests took (see GROUP_SECONDS in tests/conftest.py)")
+
+
+def pytest_configure(config):
+    # xdist would otherwise order the groups by their number of tests, not by their length.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
 
 
 def pytest_collection_modifyitems(items):
-    rank = {group: n for n, group in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(group_of(item.nodeid), len(rank)))  # stable within a group
+    def key(item):
+        group = group_of(item.nodeid)
+        return -GROUP_SECONDS.get(group, 0), group
+    items.sort(key=key)  # stable: a group's tests keep their order
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -62,3 +131,23 @@ def pytest_xdist_make_scheduler(config, log):
             return group_of(nodeid)
 
     return GroupScheduling(config, log)
+
+
+_seconds = defaultdict(float)
+_workers = defaultdict(float)
+
+
+def pytest_runtest_logreport(report):
+    _seconds[group_of(report.nodeid)] += report.duration
+    _workers[getattr(getattr(report, "node", None), "gateway", None) and report.node.gateway.id] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if not config.getoption("group_times") or not _seconds:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("seconds per group")
+    for group, seconds in sorted(_seconds.items(), key=lambda item: -item[1]):
+        write(f"{seconds:8.1f}  {group}")
+    if len(_workers) > 1:
+        write("per process: " + ", ".join(f"{worker}: {seconds:.0f} s" for worker, seconds in sorted(_workers.items())))

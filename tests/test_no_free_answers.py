@@ -455,6 +455,12 @@ def offline(tmp_path, monkeypatch):
     (root / "autograde").mkdir()
     monkeypatch.setenv("DLCOURSE_ROOT", str(root))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
+    # Speed only: each substitution is a fork, whose cost grows with the memory the trial process
+    # maps page by page. With Python's objects in malloc's heap on transparent huge pages (where the
+    # system offers them), forking costs about a fifth less; what runs is the same.
+    monkeypatch.setenv("PYTHONMALLOC", "malloc")
+    monkeypatch.setenv("GLIBC_TUNABLES", ":".join(filter(None, [os.environ.get("GLIBC_TUNABLES"),
+                                                                 "glibc.malloc.hugetlb=1"])))
     (tmp_path / f"{ALWAYS_EQUAL_MODULE}.py").write_text(ALWAYS_EQUAL)
     return tmp_path
 

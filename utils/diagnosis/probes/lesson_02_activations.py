@@ -13,7 +13,7 @@ from ..observe import Call, Probe
 _rng = np.random.default_rng(9002)
 _Z = _rng.normal(0.0, 3.0, size=(2, 4))
 _SIGNS = np.array([-1.75, -0.25, 0.0, 0.5, 2.0])  # negatives, a zero, positives (one below alpha = 0.6)
-_NAN = np.array([np.nan, -1.0, 1.0])
+_NAN = np.array([np.nan, -1.0, 1.0])  # a comparison with nan is False; np.heaviside and np.sign keep the nan
 
 
 def _strict(*args, **kwargs):
@@ -38,36 +38,20 @@ def _stack(sizes, seed):
     return call
 
 
+# For the sigmoid, tanh and their slopes: values, integers in, and overflow far out on either side.
+_SMOOTH = [
+    Call(_Z),
+    Call(np.array([-4, 0, 1])),
+    _strict([-750.0, -1.0]),
+    _strict([750.0, 0.5]),
+    Call(np.array([-750.0, 750.0])),
+]
+
 PROBES = {
-    "sigmoid": [
-        Call(_Z),
-        Call(np.array([-4, 0, 1])),
-        Call(-2.5),
-        _strict([-750.0, -1.0]),
-        _strict([750.0, 1.0]),
-        Call(np.array([-750.0, 750.0])),
-    ],
-    "sigmoid_grad": [
-        Call(_Z),
-        Call(np.array([-4, 0, 1])),
-        _strict([-750.0, -1.0]),
-        _strict([750.0, 1.0]),
-        Call(np.array([-750.0, 750.0])),
-    ],
-    "tanh": [
-        Call(_Z),
-        Call(np.array([-2, 0, 1])),
-        _strict([-750.0, -0.5]),
-        _strict([750.0, 0.5]),
-        Call(np.array([-750.0, 750.0])),
-    ],
-    "tanh_grad": [
-        Call(_Z),
-        Call(np.array([-2, 0, 1])),
-        _strict([-750.0, -0.5]),
-        _strict([750.0, 0.5]),
-        Call(np.array([-750.0, 750.0])),
-    ],
+    "sigmoid": [*_SMOOTH, Call(-2.5)],
+    "sigmoid_grad": _SMOOTH,
+    "tanh": _SMOOTH,
+    "tanh_grad": _SMOOTH,
     "relu": [
         Call(_Z),
         Call(_SIGNS),

@@ -6,8 +6,6 @@ probes observe only what every correct answer shares: where the cache is positiv
 and shape of the weights, whether runs repeat, and full-batch runs, which are deterministic.
 """
 
-import copy
-
 import numpy as np
 
 from ..observe import Call, Probe
@@ -28,6 +26,10 @@ _dA = np.array([[0.4, -1.2, 0.9], [-0.6, 2.0, 1.1]])
 def _net(sizes, seed):
     rng = np.random.default_rng(seed)
     return [(rng.normal(size=(a, b)), rng.normal(size=b) * 0.5) for a, b in zip(sizes[:-1], sizes[1:])]
+
+
+def _copied(params):
+    return [(W.copy(), b.copy()) for W, b in params]
 
 
 def _forward(X, params):
@@ -70,7 +72,7 @@ def _cache_facts(cache):
 
 def _mlp_forward(X, params):
     def run(mlp_forward):
-        x, p = X.copy(), copy.deepcopy(params)
+        x, p = X.copy(), _copied(params)
         out, caches = mlp_forward(x, p)
         unchanged = np.array_equal(x, X) and all(np.array_equal(W, V) and np.array_equal(b, c)
                                                  for (W, b), (V, c) in zip(p, params))
@@ -81,7 +83,7 @@ def _mlp_forward(X, params):
 # ---- sgd_step: which arrays change, and what comes back ------------------------------------------
 
 def _sgd_in_place(sgd_step):
-    params, grads = copy.deepcopy(_NET), _net([3, 4, 5, 2], 53)
+    params, grads = _copied(_NET), _net([3, 4, 5, 2], 53)
     new = sgd_step(params, grads, 0.1)
     return {"W changed": [not np.array_equal(W, V) for (W, _), (V, _) in zip(params, _NET)],
             "b changed": [not np.array_equal(b, c) for (_, b), (_, c) in zip(params, _NET)],
@@ -121,7 +123,7 @@ def _fit_batches(fit):
 def _fit_repeats(fit):
     """Two runs with one seed end with the same parameters; other seeds end elsewhere."""
     np.random.seed(6)
-    runs = [fit(copy.deepcopy(_P_FIT), _X_FIT, _Y_FIT, steps=4, lr=0.4, batch_size=3, seed=s)[0] for s in (7, 7, 8, 9)]
+    runs = [fit(_copied(_P_FIT), _X_FIT, _Y_FIT, steps=4, lr=0.4, batch_size=3, seed=s)[0] for s in (7, 7, 8, 9)]
     flat = [np.concatenate([np.ravel(np.asarray(a, dtype=float)) for layer in run for a in layer]) for run in runs]
     return {"the same seed, the same run": bool(np.allclose(flat[0], flat[1])),
             "other seeds, other runs": not all(np.allclose(flat[0], f) for f in flat[2:])}

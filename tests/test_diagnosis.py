@@ -217,3 +217,15 @@ def test_the_handler_is_off_while_nbgrader_autogrades(monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     diagnosis.explain_failed_tests(LESSON)
     assert shell.custom_exceptions == (), "the grader's checker diagnoses there; a handler would look like tampering"
+
+
+def test_the_readme_shows_what_a_student_really_reads():
+    import re
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    shown = re.search(r"\n(\s*)Diagnosis: (.+?)\n\s*```", readme, re.S)
+    assert shown, "README's example of a diagnosis"
+    namespace = {}
+    exec("import numpy as np\n" + SUM, namespace)
+    real = diagnosis.explain(diagnosis.diagnose(LESSON, "mse", namespace["mse"]))
+    assert " ".join(shown.group(2).split()) == " ".join(real.removeprefix(diagnosis.PREFIX).split())

@@ -21,6 +21,26 @@ from torch.utils._pytree import tree_flatten
 from ..observe import Probe
 
 
+def _one_thread(run):
+    """run, on one PyTorch thread: tiny tensors gain nothing from more, and on a busy machine each
+    operation would wait for the other threads (the setting is put back afterwards)."""
+
+    def single(obj):
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return run(obj)
+        finally:
+            torch.set_num_threads(threads)
+
+    return single
+
+
+def _probe(label, run):
+    """A Probe whose run uses one PyTorch thread."""
+    return Probe(label, _one_thread(run))
+
+
 def _attempt(compute):
     """compute(), or the name of what it raised (a check that fails must not hide the others)."""
     try:
@@ -42,14 +62,15 @@ def _machine(cuda, mps):
             stack.enter_context(mock.patch.object(torch.backends.mps, "is_available", lambda: mps))
             stack.enter_context(mock.patch.object(torch.backends.mps, "is_built", lambda: mps))
             if hasattr(torch, "accelerator"):
-                stack.enter_context(mock.patch.object(torch.accelerator, "is_available", lambda: accelerator is not None))
+                stack.enter_context(mock.patch.object(torch.accelerator, "is_available",
+                                                      lambda: accelerator is not None))
                 stack.enter_context(mock.patch.object(torch.accelerator, "current_accelerator",
                                                       lambda *args, **kwargs: accelerator))
             chosen = get_device()
         return {"device or name": isinstance(chosen, (torch.device, str)),
                 "kind": _attempt(lambda: torch.device(chosen).type)}
 
-    return Probe(f"cuda={cuda}, mps={mps}", run)
+    return _probe(f"cuda={cuda}, mps={mps}", run)
 
 
 # ------------------------------------------------------------- manual_sgd_step
@@ -249,17 +270,17 @@ def _evaluate(arrives_training, unmoved):
 PROBES = {
     "get_device": [_machine(True, False), _machine(False, True), _machine(False, False), _machine(True, True)],
     "manual_sgd_step": [
-        Probe("a list [W, b]", _sgd_step(as_generator=False)),
-        Probe("a generator of [W, b]", _sgd_step(as_generator=True)),
-        Probe("a tensor without a gradient first", _sgd_without_gradient),
+        _probe("a list [W, b]", _sgd_step(as_generator=False)),
+        _probe("a generator of [W, b]", _sgd_step(as_generator=True)),
+        _probe("a tensor without a gradient first", _sgd_without_gradient),
     ],
-    "MLP": [Probe("hidden=24: shapes, parameter counts, examples apart, logits, non-linear", _mlp)],
+    "MLP": [_probe("hidden=24: shapes, parameter counts, examples apart, logits, non-linear", _mlp)],
     "train_one_epoch": [
-        Probe("7 examples in batches of 3, in main memory, the model in eval mode", _train(False, ("X", "y"))),
-        Probe("labels already on the device, the model in training mode", _train(True, ("X",))),
+        _probe("7 examples in batches of 3, in main memory, the model in eval mode", _train(False, ("X", "y"))),
+        _probe("labels already on the device, the model in training mode", _train(True, ("X",))),
     ],
     "evaluate": [
-        Probe("7 examples in batches of 3, in main memory, the model in training mode", _evaluate(True, ("X", "y"))),
-        Probe("labels already on the device, the model in eval mode", _evaluate(False, ("X",))),
+        _probe("7 examples in batches of 3, in main memory, the model in training mode", _evaluate(True, ("X", "y"))),
+        _probe("labels already on the device, the model in eval mode", _evaluate(False, ("X",))),
     ],
 }

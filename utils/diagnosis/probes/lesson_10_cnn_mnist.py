@@ -16,6 +16,26 @@ from torch.overrides import TorchFunctionMode
 from ..observe import Probe
 
 
+def _one_thread(run):
+    """run, on one PyTorch thread: tiny tensors gain nothing from more, and on a busy machine each
+    operation would wait for the other threads (the setting is put back afterwards)."""
+
+    def single(obj):
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return run(obj)
+        finally:
+            torch.set_num_threads(threads)
+
+    return single
+
+
+def _probe(label, run):
+    """A Probe whose run uses one PyTorch thread."""
+    return Probe(label, _one_thread(run))
+
+
 class _Recorder(TorchFunctionMode):
     """The names of the PyTorch functions called while active."""
 
@@ -41,7 +61,7 @@ def _numpy_only(label, *args, flags=(), **kwargs):
             found[f"calls {name}"] = name in recorder.names
         return found
 
-    return Probe(label, run)
+    return _probe(label, run)
 
 
 def _sizes(function):
@@ -111,7 +131,7 @@ def _small_cnn(cls):
 
 
 PROBES = {
-    "conv_output_size": [Probe("five sizes, with padding and strides that do not divide", _sizes)],
+    "conv_output_size": [_probe("five sizes, with padding and strides that do not divide", _sizes)],
     "conv2d_forward": [
         _numpy_only("a bright pixel, a 3x3 filter", _SPOT, np.arange(9.0).reshape(1, 1, 3, 3), np.zeros(1)),
         _numpy_only("2 images (2, 5, 4), 3 filters", _X, _W, _B, flags=("conv2d", "unfold")),
@@ -131,5 +151,5 @@ PROBES = {
         _numpy_only("eps 0.5", _N, _GAMMA, _BETA, eps=0.5),
         _numpy_only("two examples", _N[:2], np.ones(3), np.zeros(3)),
     ],
-    "SmallCNN": [Probe("four 28x28 images: shape, examples apart, logits, repeatable, structure", _small_cnn)],
+    "SmallCNN": [_probe("four 28x28 images: shape, examples apart, logits, repeatable, structure", _small_cnn)],
 }

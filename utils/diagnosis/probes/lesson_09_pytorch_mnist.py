@@ -18,35 +18,7 @@ import torch
 from torch import nn
 from torch.utils._pytree import tree_flatten
 
-from ..observe import Probe
-
-
-def _one_thread(run):
-    """run, on one PyTorch thread: tiny tensors gain nothing from more, and on a busy machine each
-    operation would wait for the other threads (the setting is put back afterwards)."""
-
-    def single(obj):
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return run(obj)
-        finally:
-            torch.set_num_threads(threads)
-
-    return single
-
-
-def _probe(label, run):
-    """A Probe whose run uses one PyTorch thread."""
-    return Probe(label, _one_thread(run))
-
-
-def _attempt(compute):
-    """compute(), or the name of what it raised (a check that fails must not hide the others)."""
-    try:
-        return compute()
-    except Exception as exc:  # noqa: BLE001 - what the student's code raises is the observation
-        return "raises " + type(exc).__name__
+from .torch_probes import attempt, probe
 
 
 # ------------------------------------------------------------------ get_device
@@ -68,9 +40,9 @@ def _machine(cuda, mps):
                                                       lambda *args, **kwargs: accelerator))
             chosen = get_device()
         return {"device or name": isinstance(chosen, (torch.device, str)),
-                "kind": _attempt(lambda: torch.device(chosen).type)}
+                "kind": attempt(lambda: torch.device(chosen).type)}
 
-    return _probe(f"cuda={cuda}, mps={mps}", run)
+    return probe(f"cuda={cuda}, mps={mps}", run)
 
 
 # ------------------------------------------------------------- manual_sgd_step
@@ -99,7 +71,7 @@ def _sgd_step(as_generator):
             ((X @ W + b) ** 2).mean().backward()
             return W.grad.detach().clone()
 
-        found["next gradient"] = _attempt(next_gradient)
+        found["next gradient"] = attempt(next_gradient)
         return found
 
     return run
@@ -123,18 +95,18 @@ def _mlp(cls):
              "parameters, hidden=24": sum(p.numel() for p in cls(hidden=24).parameters())}
     model = cls(hidden=24).eval()
     with torch.no_grad():
-        out = _attempt(lambda: model(images))
-        found["shape, images"] = _attempt(lambda: list(out.shape))
-        found["shape, rows"] = _attempt(lambda: list(model(rows).shape))
-        found["shape, one image"] = _attempt(lambda: list(model(images[:1]).shape))
-        found["shape, one row"] = _attempt(lambda: list(model(rows[:1]).shape))
-        found["images as rows"] = _attempt(lambda: bool(torch.allclose(model(rows), out, atol=1e-5)))
-        found["examples apart"] = _attempt(lambda: bool(torch.allclose(model(images[1:3]), out[1:3], atol=1e-5)))
-        found["some negative"] = _attempt(lambda: bool((out < 0).any()))
-        found["rows of probabilities"] = _attempt(
+        out = attempt(lambda: model(images))
+        found["shape, images"] = attempt(lambda: list(out.shape))
+        found["shape, rows"] = attempt(lambda: list(model(rows).shape))
+        found["shape, one image"] = attempt(lambda: list(model(images[:1]).shape))
+        found["shape, one row"] = attempt(lambda: list(model(rows[:1]).shape))
+        found["images as rows"] = attempt(lambda: bool(torch.allclose(model(rows), out, atol=1e-5)))
+        found["examples apart"] = attempt(lambda: bool(torch.allclose(model(images[1:3]), out[1:3], atol=1e-5)))
+        found["some negative"] = attempt(lambda: bool((out < 0).any()))
+        found["rows of probabilities"] = attempt(
             lambda: bool((out >= 0).all() and torch.allclose(out.sum(dim=1), torch.ones(5), atol=1e-4)))
         a, b = rows[:3] * 3, rows[2:] * 3
-        found["not linear"] = _attempt(
+        found["not linear"] = attempt(
             lambda: bool((model(a + b) + model(torch.zeros(3, 784)) - model(a) - model(b)).abs().max() > 1e-3))
     found["input unchanged"] = bool(torch.equal(images, before))
     return found
@@ -270,17 +242,17 @@ def _evaluate(arrives_training, unmoved):
 PROBES = {
     "get_device": [_machine(True, False), _machine(False, True), _machine(False, False), _machine(True, True)],
     "manual_sgd_step": [
-        _probe("a list [W, b]", _sgd_step(as_generator=False)),
-        _probe("a generator of [W, b]", _sgd_step(as_generator=True)),
-        _probe("a tensor without a gradient first", _sgd_without_gradient),
+        probe("a list [W, b]", _sgd_step(as_generator=False)),
+        probe("a generator of [W, b]", _sgd_step(as_generator=True)),
+        probe("a tensor without a gradient first", _sgd_without_gradient),
     ],
-    "MLP": [_probe("hidden=24: shapes, parameter counts, examples apart, logits, non-linear", _mlp)],
+    "MLP": [probe("hidden=24: shapes, parameter counts, examples apart, logits, non-linear", _mlp)],
     "train_one_epoch": [
-        _probe("7 examples in batches of 3, in main memory, the model in eval mode", _train(False, ("X", "y"))),
-        _probe("labels already on the device, the model in training mode", _train(True, ("X",))),
+        probe("7 examples in batches of 3, in main memory, the model in eval mode", _train(False, ("X", "y"))),
+        probe("labels already on the device, the model in training mode", _train(True, ("X",))),
     ],
     "evaluate": [
-        _probe("7 examples in batches of 3, in main memory, the model in training mode", _evaluate(True, ("X", "y"))),
-        _probe("labels already on the device, the model in eval mode", _evaluate(False, ("X",))),
+        probe("7 examples in batches of 3, in main memory, the model in training mode", _evaluate(True, ("X", "y"))),
+        probe("labels already on the device, the model in eval mode", _evaluate(False, ("X",))),
     ],
 }

@@ -1,6 +1,6 @@
 """Probes for lesson 10: the output-size formula, convolution, pooling and batch norm in numpy, a small CNN.
 
-The numpy exercises are run under a recorder of PyTorch calls (as the lesson's tests do), so that
+The numpy exercises are run under utils.torch_helpers.torch_calls, as the lesson's tests do, so that
 an answer that hands the work to PyTorch shows itself even when its numbers are right. SmallCNN's
 layers are the student's choice: only what every right answer shares is observed (the logits'
 shape and dtype, examples kept apart, logits rather than probabilities, repeatable in eval mode,
@@ -11,41 +11,8 @@ import copy
 
 import numpy as np
 import torch
-from torch.overrides import TorchFunctionMode
 
-from ..observe import Probe
-
-
-def _one_thread(run):
-    """run, on one PyTorch thread: tiny tensors gain nothing from more, and on a busy machine each
-    operation would wait for the other threads (the setting is put back afterwards)."""
-
-    def single(obj):
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            return run(obj)
-        finally:
-            torch.set_num_threads(threads)
-
-    return single
-
-
-def _probe(label, run):
-    """A Probe whose run uses one PyTorch thread."""
-    return Probe(label, _one_thread(run))
-
-
-class _Recorder(TorchFunctionMode):
-    """The names of the PyTorch functions called while active."""
-
-    def __init__(self):
-        super().__init__()
-        self.names = []
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        self.names.append(getattr(func, "__name__", repr(func)))
-        return func(*args, **(kwargs or {}))
+from .torch_probes import attempt, probe
 
 
 def _numpy_only(label, *args, flags=(), **kwargs):
@@ -53,15 +20,16 @@ def _numpy_only(label, *args, flags=(), **kwargs):
     PyTorch functions by name), and whether it changed its first argument."""
 
     def run(function):
+        from ...torch_helpers import torch_calls  # the recorder the lesson's own tests use
+
         given = copy.deepcopy(args)
-        with _Recorder() as recorder:
-            out = function(*given, **kwargs)
-        found = {"out": out, "calls torch": bool(recorder.names), "changes X": not np.array_equal(given[0], args[0])}
+        out, calls = torch_calls(function, *given, **kwargs)
+        found = {"out": out, "calls torch": bool(calls), "changes X": not np.array_equal(given[0], args[0])}
         for name in flags:
-            found[f"calls {name}"] = name in recorder.names
+            found[f"calls {name}"] = name in calls
         return found
 
-    return _probe(label, run)
+    return probe(label, run)
 
 
 def _sizes(function):
@@ -93,13 +61,6 @@ _GAMMA, _BETA = np.array([1.5, -0.75, 0.5]), np.array([0.2, -0.4, 1.1])
 _N_TINY = np.column_stack([_rng.normal(size=4) * 1e-3 + 3.0, _rng.normal(size=4), np.full(4, 2.0)])
 
 
-def _attempt(compute):
-    """compute(), or the name of what it raised (a check that fails must not hide the others)."""
-    try:
-        return compute()
-    except Exception as exc:  # noqa: BLE001 - what the student's code raises is the observation
-        return "raises " + type(exc).__name__
-
 
 def _small_cnn(cls):
     torch.manual_seed(10)
@@ -110,15 +71,15 @@ def _small_cnn(cls):
              "size within bounds": 5_000 <= sum(p.numel() for p in model.parameters()) <= 5_000_000}
     model.eval()
     with torch.no_grad():
-        out = _attempt(lambda: model(images))
-        found["shape"] = _attempt(lambda: list(out.shape))
-        found["dtype"] = _attempt(lambda: str(out.dtype))
-        found["examples apart"] = _attempt(lambda: bool(torch.allclose(model(images[1:3]), out[1:3], atol=1e-4)))
-        found["one image"] = _attempt(lambda: bool(torch.allclose(model(images[3:]), out[3:], atol=1e-4)))
-        found["some negative"] = _attempt(lambda: bool((out < 0).any()))
-        found["rows of probabilities"] = _attempt(
+        out = attempt(lambda: model(images))
+        found["shape"] = attempt(lambda: list(out.shape))
+        found["dtype"] = attempt(lambda: str(out.dtype))
+        found["examples apart"] = attempt(lambda: bool(torch.allclose(model(images[1:3]), out[1:3], atol=1e-4)))
+        found["one image"] = attempt(lambda: bool(torch.allclose(model(images[3:]), out[3:], atol=1e-4)))
+        found["some negative"] = attempt(lambda: bool((out < 0).any()))
+        found["rows of probabilities"] = attempt(
             lambda: bool((out >= 0).all() and torch.allclose(out.sum(dim=1), torch.ones(4), atol=1e-4)))
-        found["repeatable"] = _attempt(lambda: bool(torch.allclose(model(images), out)))
+        found["repeatable"] = attempt(lambda: bool(torch.allclose(model(images), out)))
     found["input unchanged"] = bool(torch.equal(images, before))
     model.train()
 
@@ -126,12 +87,12 @@ def _small_cnn(cls):
         model(images[:2]).sum().backward()
         return all(p.grad is not None for p in model.parameters())
 
-    found["every parameter used"] = _attempt(every_parameter_used)
+    found["every parameter used"] = attempt(every_parameter_used)
     return found
 
 
 PROBES = {
-    "conv_output_size": [_probe("five sizes, with padding and strides that do not divide", _sizes)],
+    "conv_output_size": [probe("five sizes, with padding and strides that do not divide", _sizes)],
     "conv2d_forward": [
         _numpy_only("a bright pixel, a 3x3 filter", _SPOT, np.arange(9.0).reshape(1, 1, 3, 3), np.zeros(1)),
         _numpy_only("2 images (2, 5, 4), 3 filters", _X, _W, _B, flags=("conv2d", "unfold")),
@@ -151,5 +112,5 @@ PROBES = {
         _numpy_only("eps 0.5", _N, _GAMMA, _BETA, eps=0.5),
         _numpy_only("two examples", _N[:2], np.ones(3), np.zeros(3)),
     ],
-    "SmallCNN": [_probe("four 28x28 images: shape, examples apart, logits, repeatable, structure", _small_cnn)],
+    "SmallCNN": [probe("four 28x28 images: shape, examples apart, logits, repeatable, structure", _small_cnn)],
 }

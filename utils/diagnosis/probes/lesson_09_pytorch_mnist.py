@@ -115,6 +115,7 @@ def _mlp(cls):
 # ---------------------------------------------------- train_one_epoch, evaluate
 
 def _names_device(args, kwargs):
+    """Does a call of Tensor.to(*args, **kwargs) name a device (not only a dtype)?"""
     return any(isinstance(v, (torch.device, str, int)) and not isinstance(v, bool)
                for v in [*args, kwargs.get("device")])
 
@@ -129,8 +130,8 @@ class _InMainMemory(torch.Tensor):
             with torch._C.DisableTorchFunctionSubclass():
                 return func(*args, **kwargs).as_subclass(torch.Tensor)
         tensors = [t for t in tree_flatten((args, kwargs))[0] if isinstance(t, torch.Tensor)]
-        moved = [isinstance(t, _InMainMemory) for t in tensors]
-        if any(moved) and not all(moved):
+        behind = [isinstance(t, _InMainMemory) for t in tensors]
+        if any(behind) and not all(behind):
             raise RuntimeError("Expected all tensors to be on the same device (a batch was not moved)")
         return super().__torch_function__(func, types, args, kwargs)
 

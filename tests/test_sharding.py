@@ -171,9 +171,8 @@ def _mistake(function):
     return next(m for m in catalogues()[LESSON].MISTAKES if m.function == function)
 
 
-CLASS = {  # student -> submission; alice and bob are shard 2, dave 1, erin 0 (of 3)
+CLASS = {  # student -> submission; alice is in shard 2 of 3, dave in shard 1, erin in shard 0
     "alice": lambda: subs.student_notebook(LESSON),
-    "bob": lambda: subs.student_notebook(LESSON, {"step": _mistake("step").source}),
     "dave": lambda: subs.student_notebook(LESSON, {"weighted_sum": _mistake("weighted_sum").source}),
     "erin": subs.not_json,
 }
@@ -225,8 +224,9 @@ def test_shards_at_once_grade_the_class_as_one_process_does(postgres_url, tmp_pa
     env = {**os.environ, "DLCOURSE_DB_URL": sharded_url}
     command = [sys.executable, "-m", "dlcourse", "grade", LESSON, "--course", str(many)]
 
-    prepared = subprocess.run(command + ["--prepare"], env=env, capture_output=True, text=True, timeout=300)
-    assert prepared.returncode == 0, prepared.stdout + prepared.stderr
+    monkeypatch.setenv("DLCOURSE_DB_URL", sharded_url)
+    code, out, err = _cli(capsys, "grade", LESSON, "--course", str(many), "--prepare")
+    assert code == 0, out + err
     shards = [subprocess.Popen(command + ["--shard", f"{i}/{SHARDS}", "--workers", "1"], env=env, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT) for i in range(SHARDS)]
     # Meanwhile the same class, graded by one process into a gradebook of its own.
@@ -252,20 +252,19 @@ def test_shards_at_once_grade_the_class_as_one_process_does(postgres_url, tmp_pa
     code, summary, _ = _cli(capsys, "grade", LESSON, "--course", str(many), "--summary")
     assert code == 0
     assert summary.replace(str(many), "<course>") == single_summary.replace(str(one), "<course>")
-    assert "3 graded, 1 could not be graded: erin" in summary
+    assert "2 graded, 1 could not be graded: erin" in summary
     gathered = sharding.gather(many, LESSON)
     assert [_comparable(r, many) for r in gathered] == [_comparable(r, one) for r in single]
     scores = {r.student: r.score for r in gathered}
-    assert scores["alice"] == sum(subs.autograded_points(LESSON).values()) > scores["bob"]
-    assert scores["alice"] > scores["dave"]
+    assert scores["alice"] == sum(subs.autograded_points(LESSON).values()) > scores["dave"]
 
     # No grade lost: each graded cell of each graded submission once in the gradebook, as one process left them.
     rows = _grades(sharded_url)
     assert rows == _grades(single_url)
     cells = collections.Counter((student, cell) for student, cell, *_ in rows)
     assert set(cells.values()) == {1}
-    per_student = {s: {c for (t, c) in cells if t == s} for s in ("alice", "bob", "dave")}
-    assert per_student["alice"] and all(found == per_student["alice"] for found in per_student.values())
+    per_student = {s: {c for (t, c) in cells if t == s} for s in ("alice", "dave")}
+    assert per_student["alice"] and per_student["alice"] == per_student["dave"]
 
     # The export of the sharded gradebook is the one process's.
     def export(course, url):
@@ -279,4 +278,4 @@ def test_shards_at_once_grade_the_class_as_one_process_does(postgres_url, tmp_pa
         exported = list(pool.map(export, [many, one], [sharded_url, single_url]))
     assert exported[0] == exported[1]
     assert {row["student_id"]: row["status"] for row in exported[0]} == {
-        "alice": "graded", "bob": "graded", "dave": "graded", "erin": "not graded", "frank": "no submission"}
+        "alice": "graded", "dave": "graded", "erin": "not graded", "frank": "no submission"}

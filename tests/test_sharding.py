@@ -8,6 +8,7 @@ of lesson 01, and compares everything with the same class graded by one process.
 
 import collections
 import json
+import math
 import os
 import re
 import subprocess
@@ -60,6 +61,8 @@ def test_shard_sizes_are_those_of_a_fair_draw():
     assert set(sizes) == set(range(16))
     # 100 expected in each; a binomial's standard deviation is about 9.7: none beyond 4 of them.
     assert all(abs(size - 100) < 40 for size in sizes.values()), sizes
+    # docs/grading-at-scale.md: "with 1,000 students in 16 shards, about 62 each, give or take 8".
+    assert (int(1000 / 16), round(math.sqrt(1000 * (1 / 16) * (15 / 16)))) == (62, 8)
 
 
 def test_the_shard_of_a_student_is_the_same_in_every_process():

@@ -143,6 +143,16 @@ def test_the_summary_needs_every_shard_once(tmp_path):
         sharding.gather(tmp_path, LESSON)
 
 
+def test_a_submission_that_came_while_the_shards_ran_is_named(tmp_path):
+    _prepared_by_hand(tmp_path)
+    before = [f"s{n}" for n in range(10)]
+    for i in range(2):
+        part = Shard(i, 2).part(before)
+        sharding.save(tmp_path, LESSON, Shard(i, 2), _results(part[1:]), seen=part)  # part[0]: skipped (--only-new)
+    assert sharding.unseen(tmp_path, LESSON, before) == []
+    assert sharding.unseen(tmp_path, LESSON, before + ["late"]) == ["late"]
+
+
 def test_a_student_in_the_wrong_shard_or_twice_is_refused(tmp_path):
     _prepared_by_hand(tmp_path)
     sharding.save(tmp_path, LESSON, Shard(0, 2), _results(["s1", "s2", "s3"]))  # not all of them shard 0's

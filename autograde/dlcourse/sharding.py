@@ -161,24 +161,40 @@ def results_path(course, lesson: str, shard: Shard) -> Path:
     return folder(course, lesson) / f"shard-{shard.index}-of-{shard.count}.json"
 
 
-def save(course, lesson: str, shard: Shard, results: list[GradeResult]) -> Path:
-    """Write one shard's results (after it graded), whole or not at all."""
+def save(course, lesson: str, shard: Shard, results: list[GradeResult], seen: list[str] = ()) -> Path:
+    """Write one shard's results (after it graded), whole or not at all; `seen`: the submissions of its
+    part of the class when it started (graded or not)."""
     marker = prepared(course, lesson)
     path = results_path(course, lesson, shard)
     _write_whole(path, {"format": RESULTS_FORMAT, "lesson": lesson, "run": marker["run"], "shard": shard.index,
-                        "shards": shard.count, "results": [result_to_dict(r) for r in results]})
+                        "shards": shard.count, "seen": sorted(set(seen) | {r.student for r in results}),
+                        "results": [result_to_dict(r) for r in results]})
     return path
 
 
-def gather(course, lesson: str) -> list[GradeResult]:
-    """Every shard's results of the last preparation, sorted by student, as one run returns them.
-    ShardError when a shard is missing, the shards disagree on their number, or a student is twice."""
+def _files(course, lesson: str) -> dict[tuple[int, int], dict[str, Any]]:
+    """{(shard, shards): the shard's file} of the last preparation."""
     marker = prepared(course, lesson)
     files = {}
     for path in sorted(folder(course, lesson).glob("shard-*-of-*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("run") == marker["run"]:
             files[(data["shard"], data["shards"])] = data
+    return files
+
+
+def unseen(course, lesson: str, submitted: list[str]) -> list[str]:
+    """Of `submitted` (the lesson's submissions now), those no shard saw when it started: submitted
+    while the shards ran (`dlcourse grade LESSON --only-new` grades them)."""
+    seen = {s for data in _files(course, lesson).values() for s in data.get("seen", [])}
+    return sorted(set(submitted) - seen)
+
+
+def gather(course, lesson: str) -> list[GradeResult]:
+    """Every shard's results of the last preparation, sorted by student, as one run returns them.
+    ShardError when a shard is missing, the shards disagree on their number, or a student is twice."""
+    marker = prepared(course, lesson)
+    files = _files(course, lesson)
     if not files:
         raise ShardError(f"no shard of {lesson} has finished since it was prepared ({marker['prepared_at']})")
     counts = sorted({n for _, n in files})

@@ -137,6 +137,10 @@ def cmd_grade(args):
     if args.summary:
         results = sharding.gather(course, args.lesson)
         _print_summary(course, args.lesson, results)
+        late = sharding.unseen(course, args.lesson, grading.submitted_students(course, args.lesson))
+        if late:
+            print(f"\nNot graded by any shard (submitted after the shards started): {', '.join(late)}. "
+                  f"Grade them with: dlcourse grade {args.lesson} --only-new")
         return 1 if (args.strict and any(r.status != "graded" for r in results)) else 0
     if args.prepare:
         marker = sharding.prepare(args.lesson, course)
@@ -151,6 +155,7 @@ def cmd_grade(args):
     missing = [layer for layer, active in sandbox.capabilities().items() if not active]
     if missing:
         print(f"Warning: grading without {', '.join(missing)}; see README (Grading safely).", flush=True)
+    seen = shard.part(grading.submitted_students(course, args.lesson)) if shard else []
     try:
         results = grading.grade(args.lesson, course, students=args.student, workers=args.workers,
                                 on_progress=None if args.quiet else _progress, unsafe=args.unsafe,
@@ -166,7 +171,7 @@ def cmd_grade(args):
         if results or not args.only_new:
             _print_results(args.lesson, results)
         _print_repairs(results)
-        where = sharding.save(course, args.lesson, shard, results)
+        where = sharding.save(course, args.lesson, shard, results, seen)
         print(f"\nShard {shard}: {len(results)} result(s) in {where}; after every shard: "
               f"dlcourse grade {args.lesson} --summary")
     failed = any(r.status != "graded" for r in results)

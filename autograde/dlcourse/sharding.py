@@ -11,8 +11,8 @@ Which shard grades a student: the first 8 bytes of sha256(student id), as an int
 N. Shards are numbered from 0, as Kubernetes numbers its indexes (JOB_COMPLETION_INDEX) and a
 Slurm array `--array=0-15` its tasks. The shard of a student depends on its id and N alone, so
 every student is in exactly one shard, and adding students never moves another student to
-another shard. Sizes are those of a fair coin: about N / students each, give or take a
-square root.
+another shard. Sizes are those of a fair draw: about students / N each, give or take the
+square root of that.
 
 What a grading pass does once per lesson (grading.prepare: the student version and the tests into
 the gradebook, the roster, the deadlines and penalties of every submission) writes rows every

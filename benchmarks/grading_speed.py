@@ -29,8 +29,11 @@ another), and the autograded notebook's time of writing (the submission's end):
 - the rest: between cells (the checker's work on test cells) and after the last one (scores
   into the gradebook, the notebook written).
 
-"Start-up share" is the time before the first cell over the submission's whole time.
-For reference, the student notebook is also run once alone (nbclient, no grader).
+"Start-up share" is the time before the first cell over the submission's whole time, and in
+brackets with the first cell too: plain nbgrader imports the lesson's libraries in the notebook's
+first cell, while dlcourse's sandbox imports them before any student code (the checker's preload),
+that is before the first cell. For reference, the student notebook is also run once alone
+(nbclient, no grader).
 """
 
 import argparse
@@ -224,11 +227,12 @@ def report(m):
         for student in sorted(plain["scores"]):
             if plain["scores"][student] != ours["scores"].get(student):
                 print(f"    {student}: plain {plain['scores'][student]}, dlcourse {ours['scores'].get(student)}")
-    print("  one submission, median s      total   before 1st cell   cells (1st cell)   rest   start-up share")
+    print("  one submission, median s      total   before 1st cell   cells (1st cell)   rest   start-up share"
+          " (with the 1st cell)")
     for name, parts in (("plain nbgrader", plain_parts), ("dlcourse grade", ours_parts)):
-        total, before = _median(parts, "total"), _median(parts, "before_first_cell")
+        total, before, first = (_median(parts, key) for key in ("total", "before_first_cell", "first_cell"))
         print(f"    {name:<24} {total:7.2f}   {before:13.2f}   {_median(parts, 'cells'):7.2f} "
-              f"({_median(parts, 'first_cell'):5.2f})   {_median(parts, 'rest'):5.2f}   {before / total:10.0%}")
+              f"({first:5.2f})   {_median(parts, 'rest'):5.2f}   {before / total:10.0%} ({(before + first) / total:.0%})")
     cells = _median(ours_parts, "cells")
     print(f"  dlcourse: a submission takes {_median(ours_parts, 'total') / cells:.2f}x its cells' own time "
           f"(issue #14's target: 1.3x)")

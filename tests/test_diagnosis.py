@@ -217,3 +217,61 @@ def test_the_handler_is_off_while_nbgrader_autogrades(monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     diagnosis.explain_failed_tests(LESSON)
     assert shell.custom_exceptions == (), "the grader's checker diagnoses there; a handler would look like tampering"
+
+
+def test_the_readme_shows_what_a_student_really_reads():
+    import re
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    shown = re.search(r"\n(\s*)Diagnosis: (.+?)\n\s*```", readme, re.S)
+    assert shown, "README's example of a diagnosis"
+    namespace = {}
+    exec("import numpy as np\n" + SUM, namespace)
+    real = diagnosis.explain(diagnosis.diagnose(LESSON, "mse", namespace["mse"]))
+    assert " ".join(shown.group(2).split()) == " ".join(real.removeprefix(diagnosis.PREFIX).split())
+
+
+# Mistakes written unlike their catalogue entries (and not in the catalogue): the fingerprints name
+# behaviour, so these must be named as the catalogue's mistake that behaves the same.
+HELD_OUT = [
+    ("01-perceptron", "step", "z > 0: zero maps to 0", """
+def step(z):
+    z = np.asarray(z)
+    out = np.zeros(z.shape, dtype=int)
+    out[z > 0] = 1
+    return out
+"""),
+    ("02-activations", "relu_grad", "z >= 0: slope 1 at zero", """
+def relu_grad(z):
+    return np.where(np.asarray(z) < 0, 0.0, 1.0)
+"""),
+    ("03-loss-and-gradient-descent", "mse", "sum instead of mean", """
+def mse(y_hat, y):
+    total = 0.0
+    for a, b in zip(np.ravel(y_hat), np.ravel(y)):
+        total += (a - b) ** 2
+    return float(total)
+"""),
+    ("06-minibatch-sgd", "cosine_lr", "decays in a straight line", """
+def cosine_lr(step, total_steps, lr_max, lr_min=0.0):
+    fraction = np.minimum(step, total_steps) / total_steps
+    return lr_max - (lr_max - lr_min) * fraction
+"""),
+    ("07-softmax-mnist", "softmax", "normalises over the columns (axis 0)", """
+def softmax(Z):
+    Z = np.asarray(Z, dtype=float)
+    E = np.exp(Z - Z.max(axis=0))
+    return E / E.sum(axis=0)
+"""),
+    ("07-softmax-mnist", "one_hot", "labels treated as starting at 1", """
+def one_hot(y, num_classes):
+    return np.eye(num_classes)[np.asarray(y) - 1]
+"""),
+]
+
+
+@pytest.mark.parametrize("lesson, function, why, code", HELD_OUT, ids=[f"{f}: {w}" for _, f, w, _ in HELD_OUT])
+def test_a_mistake_written_another_way_is_named_the_same(lesson, function, why, code):
+    namespace = {}
+    exec("import numpy as np\n" + code, namespace)
+    assert [d.why for d in diagnosis.diagnose(lesson, function, namespace[function])] == [why]

@@ -77,12 +77,20 @@ LESSON_NAME = re.compile(r"::test_(\d\d)_")
 # `make test PYTEST_ARGS=--group-times`. The longest start first, so that no process is left
 # with a long one at the end while the other has finished; a group not listed counts as short.
 GROUP_SECONDS = {
-    "jupyterlab": 250,
-    "tests/test_grading_pipeline.py": 200,
-    "tests/test_hub_round_trip.py": 55,
-    "tests/test_student_bundle.py": 60,
-    "tests/test_repair.py": 60,
-    "tests/test_stats.py": 40,
+    "jupyterlab": 250, "tests/test_grading_pipeline.py": 220, "tests/test_repair.py": 80,
+    "tests/test_hub_round_trip.py": 52, "tests/test_diagnosis.py": 47, "tests/test_stats.py": 39,
+    "tests/test_student_bundle.py": 37, "tests/test_selfcheck.py": 30, "tests/test_repair_split.py": 25,
+    **{f"tests/test_no_free_answers.py[{lesson}]": seconds for lesson, seconds in (
+        ("02", 70), ("05", 50), ("10", 45), ("03", 35), ("07", 35), ("09", 35), ("01", 30), ("08", 25),
+        ("04", 20), ("06", 18))},
+    **{f"tests/test_mistake_catalogue.py[{lesson}]": seconds for lesson, seconds in (
+        ("10", 55), ("09", 43), ("05", 37), ("01", 23), ("03", 21), ("04", 19), ("02", 17), ("06", 15),
+        ("08", 14), ("07", 13))},
+    **{f"tests/test_repair_split.py[{lesson}]": seconds for lesson, seconds in (
+        ("04", 20), ("05", 10), ("03", 9), ("01", 5))},
+    **{f"tests/test_selfcheck.py[{lesson}]": seconds for lesson, seconds in (("10", 14), ("08", 11), ("09", 9))},
+    **{f"tests/test_merge.py[{lesson}]": 9 for lesson in ("01", "02", "03", "04", "05", "06", "07", "08", "09", "10")},
+    "solution-runs[10]": 15,
 }
 
 

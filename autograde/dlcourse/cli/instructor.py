@@ -128,6 +128,7 @@ def cmd_grade(args):
         return 2
     if results or not args.only_new:
         _print_results(args.lesson, results)
+    summary.print_diagnoses(results)
     _print_repairs(results)
     summary.print_outdated(grading.outdated_scores(course, args.lesson), args.lesson)
     failed = any(r.status != "graded" for r in results)

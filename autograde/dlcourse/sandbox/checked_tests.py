@@ -116,9 +116,11 @@ class CheckedTests:
         try:
             result = channel.ask(self.km.checker_folder, self.km.checker_key, request, timeout=self._cell_limit)
         except channel.CheckerTimeout:
-            cell.outputs = [error_output("CellTimeoutError", f"this test ran longer than its limit of "
+            what = "this test (or the diagnosis of its failure)" if "diagnose" in request else "this test"
+            cell.outputs = [error_output("CellTimeoutError", f"{what} ran longer than its limit of "
                                          f"{self._cell_limit} s and was stopped (the kernel was restarted)")]
-            self._flag(index, cell, Kind.TIME_LIMIT, f"the test ran longer than {self._cell_limit} s")
+            self._flag(index, cell, Kind.TIME_LIMIT, f"{what.replace('this', 'the', 1)} ran longer than "
+                       f"{self._cell_limit} s")
             self._recover(index)
             return
         except channel.CheckerUnreachable as err:

@@ -7,7 +7,8 @@ One graded class of lesson 03 (whose probes and fingerprints exist), graded thro
 - summer: mse sums the squared errors instead of taking their mean (a catalogued mistake);
 - tamperer: summer's mistake; its answer cell replaces utils.diagnosis.diagnose_cell and explain, the
   engine's cache and the lesson's probes, to show a diagnosis of its own, and its mse patches
-  np.isclose when the probes (not the tests) call it: on inputs of 5 entries, which no test uses;
+  np.isclose when the probes (not the tests) call it: on inputs of a size that neither the tests nor
+  the lesson's cells use (the probes have some);
 - sleeper: summer's mistake, and its mse sleeps on those probe-sized inputs.
 
 The summer submission is also graded in a second course with diagnosis switched off
@@ -35,6 +36,7 @@ SUM = next(m for m in catalogue.MISTAKES if (m.function, m.why) == ("mse", "sum 
 MISTAKE = "mse: sum instead of mean"
 SENTENCE = PREFIX + "your `mse` behaves like a known mistake: sum instead of mean."
 FAKE = "FAKE DIAGNOSIS"
+USED_SIZES = (2, 3, 4, 7, 12, 30)  # of mse's inputs in lesson 03's tests (visible and hidden) and lesson cells
 
 TAMPERER = f'''
 import utils.diagnosis as _engine
@@ -43,12 +45,12 @@ _engine.diagnose_cell = lambda *args, **kwargs: []
 _engine.explain = lambda found: "{PREFIX}{FAKE}"
 _engine._cache = {{"{LESSON}": ({{"mse": []}}, {{"mse": {{"mistakes": [{{"why": "{FAKE}", "items": []}}]}}}})}}
 _probes.PROBES["mse"] = []
-''' + SUM.source.replace("def mse(y_hat, y):\n", '''def mse(y_hat, y):
-    if np.size(y_hat) == 5:  # the probes' size: no test uses it
+''' + SUM.source.replace("def mse(y_hat, y):\n", f'''def mse(y_hat, y):
+    if np.size(y_hat) not in {USED_SIZES}:  # only a probe calls it so
         np.isclose = lambda *args, **kwargs: True
 ''')
-SLEEPER = SUM.source.replace("def mse(y_hat, y):\n", '''def mse(y_hat, y):
-    if np.size(y_hat) == 5:  # the probes' size: no test uses it
+SLEEPER = SUM.source.replace("def mse(y_hat, y):\n", f'''def mse(y_hat, y):
+    if np.size(y_hat) not in {USED_SIZES}:  # only a probe calls it so
         import time
         time.sleep(1000)
 ''')
@@ -100,6 +102,14 @@ def undiagnosed(tmp_path_factory):
     _submit_all(course, ("summer",))
     subs.grade(course, LESSON, workers=1)
     return course
+
+
+def test_the_probes_call_mse_on_a_size_no_test_uses():
+    """What the tamperer and the sleeper rely on, so that they act only while their mistake is diagnosed."""
+    import numpy as np
+    from utils.diagnosis import probes_for
+    sizes = [np.size(probe.args[0]) for probe in probes_for(LESSON)["mse"] if hasattr(probe, "args")]
+    assert any(size not in USED_SIZES for size in sizes), sizes
 
 
 def _report(course, student):

@@ -54,6 +54,9 @@ def test_the_install_holds_every_module_of_the_package(installed):
     """pyproject.toml lists every package and subpackage (setuptools installs only those listed)."""
     assert _modules(installed / "dlcourse") == _modules(REPO / "autograde" / "dlcourse")
     assert _modules(installed / "utils") == _modules(REPO / "utils")
+    fingerprints = sorted(p.name for p in (REPO / "utils" / "diagnosis" / "fingerprints").glob("*.json"))
+    assert fingerprints and sorted(p.name for p in (installed / "utils" / "diagnosis" / "fingerprints").glob("*.json")) \
+        == fingerprints, "the diagnosis needs its fingerprints (package data)"
     probe = subprocess.run([sys.executable, "-c", "import dlcourse; print(dlcourse.__file__)"], cwd=installed.parent,
                            env={**os.environ, "PYTHONPATH": str(installed)}, capture_output=True, text=True)
     assert probe.stdout.strip() == str(installed / "dlcourse" / "__init__.py"), "the installed copy is the one run"

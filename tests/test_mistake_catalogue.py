@@ -10,6 +10,8 @@ grades every catalogue entry through nbgrader.
 
 import pytest
 
+from utils.diagnosis import match as diagnosis_match
+
 from . import submissions as subs
 from .mistakes import Correct, catalogues, trial
 from .mistakes.plan import is_correct, pack_catalogue, sources
@@ -81,6 +83,31 @@ def test_every_correct_variant_gets_full_marks(tried_catalogue):
         if is_correct(batch):
             assert not trial.failing(failed), (
                 f"{lesson}: correct answers {[f'{f}: {a.why}' for f, a in batch.items()]} lost points: {failed}")
+
+
+def test_every_mistake_is_named_as_itself_and_nothing_else(tried_catalogue):
+    """What a student reads under a failing test (utils.diagnosis, run where the test failed, as the
+    grader's checker and the lesson's error handler run it) names the mistake made, or one of its
+    twins that behave identically on every probe, and never another mistake. A mistake the
+    fingerprints cannot tell from the right answer is named nowhere; so is one whose tests fail only
+    by printing a warning (no exception, so no handler runs)."""
+    lesson, planner, batches, _, outcomes = tried_catalogue
+    known = diagnosis_match.load(lesson)
+    missed, wrong = [], []
+    for batch, failed in zip(batches, outcomes):
+        if is_correct(batch):
+            continue
+        for function, answer in batch.items():
+            entry = next((e for e in known.get(function, {}).get("mistakes", []) if e["why"] == answer.why), None)
+            allowed = {answer.why, *(entry or {}).get("twins", ())}
+            errors = [failed[test] for test in planner.tests_of(function) if failed.get(test)]
+            named = {why for error in errors for f, why in trial.diagnosed(error) if f == function}
+            wrong += [f"{function}: {answer.why} was named {why!r}" for why in named - allowed]
+            raised = [e for e in errors if not e.startswith("wrote to stderr")]
+            if entry and entry["items"] and raised and answer.why not in named:
+                missed.append(f"{function}: {answer.why}")
+    assert not wrong, f"{lesson}: diagnoses that name the wrong mistake: {wrong}"
+    assert not missed, f"{lesson}: mistakes the fingerprints know but no failing test named: {missed}"
 
 
 def sample(lesson, batches):

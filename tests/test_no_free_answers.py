@@ -59,7 +59,7 @@ import numpy as np
 import pytest
 
 from dlcourse import notebooks
-from dlcourse.paths import SOLUTIONS_DIR, lesson_ids, lesson_notebook
+from dlcourse.paths import LESSONS_DIR, SOLUTIONS_DIR, lesson_ids, lesson_notebook
 
 from . import nbcells
 from .mistakes import trial
@@ -447,6 +447,13 @@ def offline(tmp_path, monkeypatch):
     for var in ("no_proxy", "NO_PROXY"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "data"))
+    # A course root of its own: a grader function tried as an answer (dlcourse.build.build(0) rebuilds
+    # every lesson) writes into this copy, never into the repository's lessons/, which other tests
+    # running at the same time read.
+    root = tmp_path / "course-root"
+    shutil.copytree(LESSONS_DIR, root / "lessons")
+    (root / "autograde").mkdir()
+    monkeypatch.setenv("DLCOURSE_ROOT", str(root))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(tmp_path), os.environ.get("PYTHONPATH")])))
     (tmp_path / f"{ALWAYS_EQUAL_MODULE}.py").write_text(ALWAYS_EQUAL)
     return tmp_path

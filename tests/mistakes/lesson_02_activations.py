@@ -9,17 +9,17 @@ MISTAKES = [
     Mistake("sigmoid", "the textbook formula: exp overflows for very negative z", """
         def sigmoid(z):
             return 1 / (1 + np.exp(-z))
-    """),
+    """, hint="Your values are right, but exp overflows for very negative z: for each sign of z, which form of the sigmoid only takes exp of a number at most 0?"),
     Mistake("sigmoid", "np.where with both formulas: each branch is computed everywhere", """
         def sigmoid(z):
             z = np.asarray(z, dtype=float)
             return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))
-    """),
+    """, hint="Your values are right, but exp still overflows: np.where computes both formulas on every entry before it chooses. Build both from a quantity that can never overflow."),
     Mistake("sigmoid", "exp(z) / (1 + exp(z)): inf / inf = nan for large z", """
         def sigmoid(z):
             e = np.exp(z)
             return e / (1 + e)
-    """),
+    """, hint="Your sigmoid gives nan for large positive z (inf / inf): this form is only safe for negative z; what is safe for the other sign?"),
     Mistake("sigmoid", "empty_like keeps the integer dtype of the input", """
         def sigmoid(z):
             z = np.asarray(z)
@@ -29,7 +29,7 @@ MISTAKES = [
             e = np.exp(z[~pos])
             out[~pos] = e / (1 + e)
             return out
-    """, cells=("test_sigmoid_edge",)),
+    """, cells=("test_sigmoid_edge",), hint="For integer z your results are cut to integers: an output array made like z takes z's integer dtype."),
     Mistake("sigmoid", "flips the sign of z in place (asarray does not copy)", """
         def sigmoid(z):
             z = np.asarray(z, dtype=float)
@@ -37,142 +37,142 @@ MISTAKES = [
             z[neg] = -z[neg]
             e = np.exp(-z)
             return np.where(neg, e / (1 + e), 1 / (1 + e))
-    """),
+    """, hint="After your call the caller's z has changed: np.asarray does not copy a float array, so writing into it changes the input."),
     Mistake("sigmoid", "math.exp only works for one number", """
         def sigmoid(z):
             import math
             return 1 / (1 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z))
-    """),
+    """, hint="Your sigmoid works for one number but not for arrays: the math module works on single numbers, numpy on whole arrays."),
     # sigmoid_grad
     Mistake("sigmoid_grad", "a(1 - a) with z in place of the second a", """
         def sigmoid_grad(z):
             return sigmoid(z) * (1 - z)
-    """),
+    """, hint="Your slope mixes sigmoid(z) and z: in sigmoid(z) (1 - sigmoid(z)) both factors are values of the sigmoid."),
     Mistake("sigmoid_grad", "applies a(1 - a) to z itself", """
         def sigmoid_grad(z):
             return z * (1 - z)
-    """),
+    """, hint="Your slope leaves [0, 0.25] as soon as |z| is large: the formula is applied to sigmoid(z), not to z."),
     Mistake("sigmoid_grad", "e^-z / (1 + e^-z)^2 overflows for very negative z", """
         def sigmoid_grad(z):
             e = np.exp(-np.asarray(z, dtype=float))
             return e / (1 + e) ** 2
-    """),
+    """, hint="Your slope gives nan (exp overflows) for very negative z: can you build it from your sigmoid, which never overflows?"),
     Mistake("sigmoid_grad", "uses tanh's slope formula", """
         def sigmoid_grad(z):
             return 1 - sigmoid(z) ** 2
-    """),
+    """, hint="At z = 0 your slope is 0.75, not 0.25: is your formula the sigmoid's slope or the one of tanh?"),
     # tanh
     Mistake("tanh", "the exponential definition: inf / inf = nan for large |z|", """
         def tanh(z):
             return (np.exp(z) - np.exp(-z)) / (np.exp(z) + np.exp(-z))
-    """),
+    """, hint="Your tanh gives nan for large |z| (inf / inf): build it from your sigmoid, which never overflows."),
     Mistake("tanh", "2 sigmoid(z) - 1: forgets to double z", """
         def tanh(z):
             return 2 * sigmoid(z) - 1
-    """),
+    """, hint="Your tanh is too flat (tanh(1) is about 0.76): in 2 sigmoid(...) - 1, what goes inside the sigmoid?"),
     Mistake("tanh", "(1 - e^-2z) / (1 + e^-2z) overflows for very negative z", """
         def tanh(z):
             e = np.exp(-2 * np.asarray(z, dtype=float))
             return (1 - e) / (1 + e)
-    """),
+    """, hint="Your tanh gives nan for very negative z, where e^(-2z) overflows: build it from your sigmoid, or use that tanh is odd."),
     # tanh_grad
     Mistake("tanh_grad", "forgets to square", """
         def tanh_grad(z):
             return 1 - tanh(z)
-    """),
+    """, hint="Your slope goes above 1 where tanh(z) is negative: is tanh(z) squared in your formula?"),
     Mistake("tanh_grad", "squares z instead of tanh(z)", """
         def tanh_grad(z):
             return 1 - np.asarray(z, dtype=float) ** 2
-    """),
+    """, hint="Your slope becomes very negative for large |z|: the formula squares tanh(z), not z."),
     Mistake("tanh_grad", "copies the sigmoid pattern t(1 - t)", """
         def tanh_grad(z):
             t = tanh(z)
             return t * (1 - t)
-    """),
+    """, hint="Your slope is 0 at z = 0, where tanh is steepest (slope 1): t(1 - t) is the sigmoid's pattern, not the one of tanh."),
     Mistake("tanh_grad", "1 / cosh(z)^2: cosh overflows for large |z|", """
         def tanh_grad(z):
             return 1 / np.cosh(z) ** 2
-    """),
+    """, hint="Your values are right, but cosh overflows for large |z|: compute the slope from tanh(z) itself, which stays between -1 and 1."),
     # relu
     Mistake("relu", "np.max(z, 0) reduces along axis 0", """
         def relu(z):
             return np.max(z, 0)
-    """),
+    """, hint="Your relu returns fewer numbers than it was given: np.max reduces an array along an axis; the elementwise maximum of two arrays is another function."),
     Mistake("relu", "zeroes the negatives of the input in place", """
         def relu(z):
             z = np.asarray(z)
             z[z < 0] = 0
             return z
-    """),
+    """, hint="After your call the caller's z has its negatives set to 0: np.asarray does not copy, so compute a new array."),
     Mistake("relu", "returns the slope instead of the value", """
         def relu(z):
             return (np.asarray(z) > 0).astype(float)
-    """),
+    """, hint="Your relu returns only 0 and 1: positive values should pass through unchanged."),
     Mistake("relu", "Python's max only works for one number", """
         def relu(z):
             return max(0, z)
-    """),
+    """, hint="Your relu works for one number but not for arrays: Python's max compares whole objects; numpy has an elementwise maximum."),
     # relu_grad
     Mistake("relu_grad", "z >= 0: slope 1 at zero", """
         def relu_grad(z):
             return (np.asarray(z) >= 0).astype(float)
-    """),
+    """, hint="At z = 0 your slope is 1, but by the lesson's convention it is 0 there: look at the comparison."),
     Mistake("relu_grad", "np.sign gives -1 for negative z", """
         def relu_grad(z):
             return np.sign(z)
-    """),
+    """, hint="Your slope is -1 for negative z: ReLU is flat there, so its slope is 0."),
     Mistake("relu_grad", "relu(z) / z: nan at zero", """
         def relu_grad(z):
             z = np.asarray(z, dtype=float)
             return relu(z) / z
-    """),
+    """, hint="Your slope is nan at z = 0 (0 / 0): decide the slope by comparing z with 0 instead of dividing."),
     Mistake("relu_grad", "returns booleans", """
         def relu_grad(z):
             return np.asarray(z) > 0
-    """),
+    """, hint="Your slope is True or False: return the numbers 1.0 and 0.0, something to multiply with."),
     Mistake("relu_grad", "Heaviside with 1 at zero", """
         def relu_grad(z):
             return np.heaviside(z, 1.0)
-    """),
+    """, hint="At z = 0 your slope is 1, but by the lesson's convention it is 0 there: which value does np.heaviside use at exactly zero?"),
     # leaky_relu
     Mistake("leaky_relu", "alpha instead of alpha * z for negatives", """
         def leaky_relu(z, alpha=0.01):
             z = np.asarray(z, dtype=float)
             return np.where(z > 0, z, alpha)
-    """),
+    """, hint="All your negatives become the same number: a leaky ReLU scales each negative z by alpha."),
     Mistake("leaky_relu", "ignores the alpha argument", """
         def leaky_relu(z, alpha=0.01):
             z = np.asarray(z, dtype=float)
             return np.where(z > 0, z, 0.01 * z)
-    """),
+    """, hint="Changing alpha does not change your result: use the alpha you are given."),
     Mistake("leaky_relu", "scales the negatives of the input in place", """
         def leaky_relu(z, alpha=0.01):
             z = np.asarray(z, dtype=float)
             z[z < 0] *= alpha
             return z
-    """),
+    """, hint="After your call the caller's z has changed: compute a new array instead of scaling the input's entries."),
     Mistake("leaky_relu", "maximum with alpha instead of with alpha * z", """
         def leaky_relu(z, alpha=0.01):
             return np.maximum(alpha, z)
-    """),
+    """, hint="Your outputs never go below alpha: a negative z should give alpha times z, which is negative too."),
     # leaky_relu_grad
     Mistake("leaky_relu_grad", "forgets alpha: the ReLU slope", """
         def leaky_relu_grad(z, alpha=0.01):
             return np.where(np.asarray(z) > 0, 1.0, 0.0)
-    """),
+    """, hint="Your slope is 0 for negative z, like ReLU's: a leaky ReLU keeps the slope alpha there."),
     Mistake("leaky_relu_grad", "z >= 0: slope 1 at zero", """
         def leaky_relu_grad(z, alpha=0.01):
             return np.where(np.asarray(z) >= 0, 1.0, alpha)
-    """),
+    """, hint="At z = 0 your slope is 1, but by the lesson's convention it is alpha there: look at the comparison."),
     Mistake("leaky_relu_grad", "alpha * z: the value, not the slope", """
         def leaky_relu_grad(z, alpha=0.01):
             z = np.asarray(z, dtype=float)
             return np.where(z > 0, 1.0, alpha * z)
-    """),
+    """, hint="Your slope for negative z changes with z, yet alpha * z is a straight line: is that the value rather than the slope?"),
     Mistake("leaky_relu_grad", "hard-codes alpha = 0.01", """
         def leaky_relu_grad(z, alpha=0.01):
             return np.where(np.asarray(z) > 0, 1.0, 0.01)
-    """),
+    """, hint="Changing alpha does not change your slope: use the alpha you are given."),
     # collapse_linear_layers
     Mistake("collapse_linear_layers", "multiplies the weights in reverse order", """
         def collapse_linear_layers(weights, biases):
@@ -181,21 +181,21 @@ MISTAKES = [
                 W = W_k @ W
                 b = b @ W_k + b_k
             return W, b
-    """),
+    """, hint="Your product of weights is in the wrong order (it fails when the shapes differ): inputs are rows multiplied from the left, so the first layer's W comes first."),
     Mistake("collapse_linear_layers", "adds up the biases", """
         def collapse_linear_layers(weights, biases):
             W = weights[0]
             for W_k in weights[1:]:
                 W = W @ W_k
             return W, sum(biases)
-    """),
+    """, hint="Your bias skips the weights after each layer: every bias passes through all the layers after it. What does the stack output for an all-zero input?"),
     Mistake("collapse_linear_layers", "keeps only the last bias", """
         def collapse_linear_layers(weights, biases):
             W = weights[0]
             for W_k in weights[1:]:
                 W = W @ W_k
             return W, biases[-1]
-    """),
+    """, hint="Your bias leaves out the earlier layers' biases: what does the stack output for an all-zero input?"),
     Mistake("collapse_linear_layers", "passes each bias through one later layer only", """
         def collapse_linear_layers(weights, biases):
             W, b = weights[0], biases[0]
@@ -203,14 +203,14 @@ MISTAKES = [
                 W = W @ weights[k]
                 b = biases[k - 1] @ weights[k] + biases[k]
             return W, b
-    """),
+    """, hint="With three or more layers your bias is wrong: a bias passes through every layer after it, not only the next one."),
     Mistake("collapse_linear_layers", "multi_dot needs at least two matrices", """
         def collapse_linear_layers(weights, biases):
             b = biases[0]
             for W_k, b_k in zip(weights[1:], biases[1:]):
                 b = b @ W_k + b_k
             return np.linalg.multi_dot(weights), b
-    """, cells=("test_collapse_linear_layers_edge",)),
+    """, cells=("test_collapse_linear_layers_edge",), hint="A stack of a single layer fails: np.linalg.multi_dot needs at least two matrices. A stack of one layer collapses into that same layer."),
     Mistake("collapse_linear_layers", "accumulates the bias into the given arrays", """
         def collapse_linear_layers(weights, biases):
             W = weights[0]
@@ -218,7 +218,7 @@ MISTAKES = [
                 W = W @ weights[k]
                 biases[k] += biases[k - 1] @ weights[k]
             return W, biases[-1]
-    """),
+    """, hint="After your call the caller's biases have changed: += writes into the arrays you were given; build new ones."),
 ]
 
 CORRECT = [

@@ -166,7 +166,7 @@ MISTAKES = [
                 grad[idx] = (f(x) - fx) / h
                 x[idx] = old
             return grad
-    """),
+    """, hint="Your estimate is off by an amount that grows with h: do you take one step on each side of x, or compare x with one step to the right?"),
     Mistake("numerical_gradient", "divides by h instead of 2h", """
         def numerical_gradient(f, x, h=1e-5):
             grad = np.zeros(x.shape)
@@ -179,7 +179,7 @@ MISTAKES = [
                 x[idx] = old
                 grad[idx] = (fp - fm) / h
             return grad
-    """),
+    """, hint="Your slopes come out twice as steep as they are: how far apart are the two points where you evaluate f?"),
     Mistake("numerical_gradient", "restores x by adding and subtracting h (last digits drift)", """
         def numerical_gradient(f, x, h=1e-5):
             grad = np.zeros(x.shape)
@@ -191,7 +191,7 @@ MISTAKES = [
                 x[idx] += h
                 grad[idx] = (fp - fm) / (2 * h)
             return grad
-    """, cells=("test_numerical_gradient_edge",)),
+    """, cells=("test_numerical_gradient_edge",), hint="Afterwards x is not bit for bit what it was: adding h and taking it away again can change the last digits. What could you put back instead?"),
     Mistake("numerical_gradient", "never puts the old value back", """
         def numerical_gradient(f, x, h=1e-5):
             grad = np.zeros(x.shape)
@@ -203,7 +203,7 @@ MISTAKES = [
                 fm = f(x)
                 grad[idx] = (fp - fm) / (2 * h)
             return grad
-    """),
+    """, hint="Afterwards x holds changed entries, and the later slopes are measured at a shifted point: is each entry set back once its two evaluations are done?"),
     Mistake("numerical_gradient", "nudges copies, so f reading x through a closure sees nothing", """
         def numerical_gradient(f, x, h=1e-5):
             grad = np.zeros(x.shape)
@@ -213,7 +213,7 @@ MISTAKES = [
                 xm[idx] -= h
                 grad[idx] = (f(xp) - f(xm)) / (2 * h)
             return grad
-    """, cells=("test_numerical_gradient_edge",)),
+    """, cells=("test_numerical_gradient_edge",), hint="When f reads x itself instead of its argument, your gradient comes out zero: do you nudge the entries of x, or of a copy of it?"),
     Mistake("numerical_gradient", "loops over range(len(x)): nudges whole rows of a matrix", """
         def numerical_gradient(f, x, h=1e-5):
             grad = np.zeros(x.shape)
@@ -226,7 +226,7 @@ MISTAKES = [
                 x[i] = old
                 grad[i] = (fp - fm) / (2 * h)
             return grad
-    """),
+    """, hint="For a matrix x your slopes are wrong: does each pass of your loop nudge a single entry, or a whole row at once?"),
     Mistake("numerical_gradient", "ignores the h that is passed in", """
         def numerical_gradient(f, x, h=1e-5):
             step = 1e-5
@@ -240,43 +240,43 @@ MISTAKES = [
                 x[idx] = old
                 grad[idx] = (fp - fm) / (2 * step)
             return grad
-    """),
+    """, hint="Your estimate stays the same whatever h is passed: is the step you take the one given as an argument?"),
     # relative_error
     Mistake("relative_error", "a + b below the line instead of |a| + |b|", """
         def relative_error(a, b):
             a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
             return float(np.max(np.abs(a - b) / np.maximum(1e-8, a + b)))
-    """),
+    """, hint="Where a and b have opposite signs your error explodes: may the sizes below the line cancel each other?"),
     Mistake("relative_error", "the mean over entries instead of the worst", """
         def relative_error(a, b):
             a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
             return float(np.mean(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
-    """),
+    """, hint="Your error is smaller than that of the worst entry: is one bad entry averaged away with the good ones?"),
     Mistake("relative_error", "norms of the whole arrays (CS231n's other formula)", """
         def relative_error(a, b):
             a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
             return float(np.linalg.norm(a - b) / max(1e-8, np.linalg.norm(a) + np.linalg.norm(b)))
-    """),
+    """, hint="Your error measures the arrays as wholes: the lesson's formula compares them entry by entry and keeps the worst entry."),
     Mistake("relative_error", "no floor: two zeros give nan", """
         def relative_error(a, b):
             a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
             return float(np.max(np.abs(a - b) / (np.abs(a) + np.abs(b))))
-    """),
+    """, hint="Two arrays of zeros give nan: what is below the line when both entries are 0?"),
     Mistake("relative_error", "max(|a|, |b|) below the line", """
         def relative_error(a, b):
             a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
             return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.maximum(np.abs(a), np.abs(b)))))
-    """),
+    """, hint="Your errors are larger than the formula's: what is below the line, the larger of the two sizes or their sum?"),
     Mistake("relative_error", "relative to a only", """
         def relative_error(a, b):
             a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
             return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a))))
-    """),
+    """, hint="Swapping a and b changes your answer: does the size below the line treat a and b alike?"),
     Mistake("relative_error", "returns the array of errors, not the worst one", """
         def relative_error(a, b):
             a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
             return np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))
-    """),
+    """, hint="You return one error per entry: the function gives a single number, that of the worst entry."),
     # neuron_forward_backward
     Mistake("neuron_forward_backward", "scales x in place to get dw", cells=("test_neuron_forward_backward_edge",), code="""
         def neuron_forward_backward(x, w, b, y):
@@ -285,51 +285,51 @@ MISTAKES = [
             dz = (a - y) * a * (1.0 - a)
             x *= dz
             return float(0.5 * (a - y) ** 2), x, float(dz)
-    """),
+    """, hint="After your call x holds other numbers: does computing dw change the input array?"),
     Mistake("neuron_forward_backward", "forgets the sigmoid's slope", """
         def neuron_forward_backward(x, w, b, y):
             a = 1 / (1 + np.exp(-(x @ w + b)))
             dz = a - y
             return 0.5 * (a - y) ** 2, dz * x, dz
-    """),
+    """, hint="Your gradients miss one factor of the chain rule: how much does a change when z changes?"),
     Mistake("neuron_forward_backward", "sigmoid slope taken at a instead of z", """
         def neuron_forward_backward(x, w, b, y):
             sig = lambda t: 1 / (1 + np.exp(-t))
             a = sig(x @ w + b)
             dz = (a - y) * sig(a) * (1 - sig(a))
             return 0.5 * (a - y) ** 2, dz * x, dz
-    """),
+    """, hint="Your sigmoid slope is taken at the wrong point: a * (1 - a) is already the slope at z; is the sigmoid applied once too often?"),
     Mistake("neuron_forward_backward", "gradient with the wrong sign (y - a)", """
         def neuron_forward_backward(x, w, b, y):
             a = 1 / (1 + np.exp(-(x @ w + b)))
             dz = (y - a) * a * (1 - a)
             return 0.5 * (a - y) ** 2, dz * x, dz
-    """),
+    """, hint="Your gradients point the wrong way: check the sign of dL/da for L = 0.5 (a - y)²."),
     Mistake("neuron_forward_backward", "dw uses the weights instead of the inputs", """
         def neuron_forward_backward(x, w, b, y):
             a = 1 / (1 + np.exp(-(x @ w + b)))
             dz = (a - y) * a * (1 - a)
             return 0.5 * (a - y) ** 2, dz * w, dz
-    """),
+    """, hint="Your dw is wrong while db is right: by how much does z = w·x + b change when one weight w_i changes?"),
     Mistake("neuron_forward_backward", "loss without the 1/2 (gradients doubled to match)", """
         def neuron_forward_backward(x, w, b, y):
             a = 1 / (1 + np.exp(-(x @ w + b)))
             dz = 2 * (a - y) * a * (1 - a)
             return (a - y) ** 2, dz * x, dz
-    """),
+    """, hint="Your loss and gradients are twice the lesson's: check the factor in front of (a - y)²."),
     Mistake("neuron_forward_backward", "db summed like dw", """
         def neuron_forward_backward(x, w, b, y):
             a = 1 / (1 + np.exp(-(x @ w + b)))
             dz = (a - y) * a * (1 - a)
             return 0.5 * (a - y) ** 2, dz * x, np.sum(dz * x)
-    """),
+    """, hint="Your db is wrong while dw is right: by how much does z change when b changes by 1?"),
     Mistake("neuron_forward_backward", "x as a row matrix: dw comes out (1, d)", """
         def neuron_forward_backward(x, w, b, y):
             x = np.reshape(x, (1, -1))
             a = 1 / (1 + np.exp(-(x @ w + b)))
             dz = (a - y) * a * (1 - a)
             return float(0.5 * (a - y) ** 2), dz * x, float(dz)
-    """),
+    """, hint="Your dw has shape (1, d): it must have the shape of w, (d,)."),
     # Value
     Mistake("Value", "gradients overwritten (=) instead of accumulated (+=)", value_with(
         ("""
@@ -340,10 +340,10 @@ MISTAKES = [
                 def _backward():
                     self.grad = other.data * out.grad
                     other.grad = self.data * out.grad
-        """))),
+        """)), hint="A value used more than once keeps only one share of its gradient: do your backward rules add to .grad or replace it?"),
     Mistake("Value", "topological order not reversed: inputs first", value_with(
         ("            for v in reversed(order):", "            for v in order:")),
-        cells=("test_Value_graphs", "test_Value_operations", "test_Value")),
+        cells=("test_Value_graphs", "test_Value_operations", "test_Value"), hint="Gradients come out 0 or wrong: in which order does backward() visit the values, from the output down or from the inputs up?"),
     Mistake("Value", "no topological sort: recursion down from the output", value_method("backward", """
         def backward(self):
             self.grad = 1.0
@@ -352,7 +352,7 @@ MISTAKES = [
                 for child in v._prev:
                     send(child)
             send(self)
-    """), cells=("test_Value_graphs", "test_Value")),
+    """), cells=("test_Value_graphs", "test_Value"), hint="Long chains fail, and a value reached along two paths gets a wrong gradient: is each _backward called exactly once, after every value that uses it?"),
     Mistake("Value", "breadth-first order from the output instead of topological", value_method("backward", """
         def backward(self):
             self.grad = 1.0
@@ -364,36 +364,36 @@ MISTAKES = [
                     if id(child) not in seen:
                         seen.add(id(child))
                         queue.append(child)
-    """), cells=("test_Value_graphs", "test_Value")),
+    """), cells=("test_Value_graphs", "test_Value"), hint="Where one path to a value is longer than another, gradients go wrong: is a value's _backward called only after every value that uses it has passed its gradient back?"),
     Mistake("Value", "forgets to start with grad = 1 at the output", value_with(
         ("            self.grad = 1.0\n            for v in reversed(order):", "            for v in reversed(order):")),
-        cells=("test_Value_graphs", "test_Value_operations", "test_Value")),
+        cells=("test_Value_graphs", "test_Value_operations", "test_Value"), hint="Every gradient comes out 0: what is d(output)/d(output), and where does backward() set it?"),
     Mistake("Value", "__rmul__ missing: 2 * x fails", value_with(
         ("""
             def __rmul__(self, other):
                 return self * other
-        """, ""))),
+        """, "")), hint="A number times a Value (3 * x) fails: which method does Python ask the Value for when the number comes first?"),
     Mistake("Value", "__radd__ missing: 1 + x fails", value_with(
         ("""
             def __radd__(self, other):
                 return self + other
-        """, ""))),
+        """, "")), hint="A number plus a Value (1.5 + x) fails: which method does Python ask the Value for when the number comes first?"),
     Mistake("Value", "__rsub__ computes self - other", value_with(
-        ("                return (-self) + other", "                return self - other"))),
+        ("                return (-self) + other", "                return self - other")), hint="2 - x gives x - 2: in other - self, which one is taken away from which?"),
     Mistake("Value", "__rtruediv__ computes self / other", value_with(
-        ("                return Value.wrap(other) * self ** -1", "                return self * Value.wrap(other) ** -1"))),
+        ("                return Value.wrap(other) * self ** -1", "                return self * Value.wrap(other) ** -1")), hint="4 / x gives x / 4: in other / self, which one is divided by which?"),
     Mistake("Value", "negation makes a new leaf, cutting the graph", value_with(
-        ("                return self * -1.0", "                return Value(-self.data)"))),
+        ("                return self * -1.0", "                return Value(-self.data)")), hint="-x sends no gradient back to x: is the negated value still connected to x in the graph?"),
     Mistake("Value", "power rule k * x**k", value_with(
-        ("                self.grad += k * self.data ** (k - 1) * out.grad", "                self.grad += k * self.data ** k * out.grad"))),
+        ("                self.grad += k * self.data ** (k - 1) * out.grad", "                self.grad += k * self.data ** k * out.grad")), hint="x ** k has the wrong slope: which power of x does the power rule leave?"),
     Mistake("Value", "tanh slope uses the input instead of the output", value_with(
-        ("                self.grad += (1 - t * t) * out.grad", "                self.grad += (1 - self.data ** 2) * out.grad"))),
+        ("                self.grad += (1 - t * t) * out.grad", "                self.grad += (1 - self.data ** 2) * out.grad")), hint="tanh's slope is wrong: the slope 1 - t² is written with the output t = tanh(x), not with x."),
     Mistake("Value", "tanh from exponentials: overflows for large inputs", value_with(
-        ("            t = math.tanh(self.data)", "            t = (math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1)"))),
+        ("            t = math.tanh(self.data)", "            t = (math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1)")), hint="tanh of a large input overflows: is it computed from exponentials, which become too large for a float long before tanh stops at 1?"),
     Mistake("Value", "relu slope 1 at 0", value_with(
-        ("                self.grad += (self.data > 0) * out.grad", "                self.grad += (self.data >= 0) * out.grad"))),
+        ("                self.grad += (self.data > 0) * out.grad", "                self.grad += (self.data >= 0) * out.grad")), hint="relu exactly at 0 sends a gradient back: in this course its slope there is 0 (only values above 0 pass)."),
     Mistake("Value", "exp slope uses the input", value_with(
-        ("                self.grad += e * out.grad", "                self.grad += self.data * out.grad"))),
+        ("                self.grad += e * out.grad", "                self.grad += self.data * out.grad")), hint="exp sends back the wrong slope: what is the derivative of e^x?"),
     Mistake("Value", "multiplication sends each input its own value", value_with(
         ("""
                     self.grad += other.data * out.grad
@@ -401,13 +401,13 @@ MISTAKES = [
         """, """
                     self.grad += self.data * out.grad
                     other.grad += other.data * out.grad
-        """))),
+        """)), hint="In a * b each input receives its own value as its slope: what does d(a*b)/da leave over?"),
     Mistake("Value", "addition changes self in place and returns it", value_method("__add__", """
         def __add__(self, other):
             other = Value.wrap(other)
             self.data += other.data
             return self
-    """)),
+    """), hint="x + 1.25 changes x and hands back x itself: an operation makes a new Value and leaves its inputs alone."),
     Mistake("Value", "division with its own backward rule, wrong sign for the divisor", value_method("__truediv__", """
         def __truediv__(self, other):
             other = Value.wrap(other)
@@ -417,7 +417,7 @@ MISTAKES = [
                 other.grad += self.data / other.data ** 2 * out.grad
             out._backward = _backward
             return out
-    """)),
+    """), hint="a / b sends b a gradient of the wrong sign: what is the derivative of a / b with respect to b?"),
     Mistake("Value", "topological sort without a visited set: shared nodes listed twice", value_method("topological_order", """
         def topological_order(self):
             order, todo = [], [(self, False)]
@@ -429,7 +429,7 @@ MISTAKES = [
                     todo.append((v, True))
                     todo.extend((child, False) for child in v._prev)
             return order
-    """), cells=("test_Value_topo", "test_Value_graphs", "test_Value")),
+    """), cells=("test_Value_topo", "test_Value_graphs", "test_Value"), hint="A value reached along two paths is listed twice, and gets its gradient twice: does your sort remember what it has already listed?"),
     Mistake("Value", "recursive topological order: a chain of 5,000 exceeds the recursion limit", value_method(
         "topological_order", """
         def topological_order(self):
@@ -442,7 +442,7 @@ MISTAKES = [
                     order.append(v)
             visit(self)
             return order
-    """), cells=("test_Value_topo", "test_Value_graphs")),
+    """), cells=("test_Value_topo", "test_Value_graphs"), hint="A chain of thousands of operations exceeds Python's recursion limit: could your sort keep its own stack in a loop?"),
     Mistake("Value", "topological order with each value before its children (pre-order)", value_method(
         "topological_order", """
         def topological_order(self):
@@ -454,7 +454,7 @@ MISTAKES = [
                     order.append(v)
                     todo.extend(v._prev)
             return order
-    """), cells=("test_Value_topo", "test_Value_graphs", "test_Value_operations", "test_Value")),
+    """), cells=("test_Value_topo", "test_Value_graphs", "test_Value_operations", "test_Value"), hint="Your topological order lists values before the values they were made from: is a value appended before or after its children?"),
     Mistake("Value", "topological order leaves out the value itself", value_with(
         ("""
                 if child is None:
@@ -465,7 +465,7 @@ MISTAKES = [
                     todo.pop()
                     if v is not self:
                         order.append(v)
-        """)), cells=("test_Value_topo", "test_Value_graphs", "test_Value_operations", "test_Value")),
+        """)), cells=("test_Value_topo", "test_Value_graphs", "test_Value_operations", "test_Value"), hint="Your topological order leaves out the value it is called on, so backward() never starts there: where in the list does that value belong?"),
 ]
 
 # The checkpoint cells each Value mistake above must fail, where the entry does not say: a slip in

@@ -25,6 +25,7 @@ from ..submissions import reference_answers
 from .. import nbcells
 
 DRIVER = Path(__file__).with_name("trial_driver.py")
+DIAGNOSED = "\n[diagnosed] "  # as trial_driver.DIAGNOSED (the driver runs as a script of its own)
 CELL_TIMEOUT = 60  # seconds, as the grader's own limit for one cell
 
 
@@ -69,20 +70,28 @@ def run(lesson, batches, parallel=2):
     """Try each batch ({grade_id: answer source}) of `lesson`.
 
     Returns (reference, outcomes): {test_id: error or None} for the reference answers,
-    and one such dict per batch. None means the test cell passed.
+    and one such dict per batch. None means the test cell passed. A test cell that raised
+    also carries the diagnosis a student would read (see diagnosed()).
     """
     folder = SOLUTIONS_DIR / lesson
     cells = needed_cells(notebooks.read(folder / f"{lesson}.ipynb"), reference_answers(lesson))
-    return run_cells(cells, batches, folder, parallel=parallel)
+    return run_cells(cells, batches, folder, parallel=parallel, diagnose=lesson)
 
 
-def run_cells(cells, batches, cwd, *, parallel=2, cell_timeout=CELL_TIMEOUT, tests=None):
+def diagnosed(error):
+    """[(function, why)] the diagnosis named under a failing test (its error from run())."""
+    if not error or DIAGNOSED not in error:
+        return []
+    return [tuple(pair) for pair in json.loads(error.split(DIAGNOSED, 1)[1])]
+
+
+def run_cells(cells, batches, cwd, *, parallel=2, cell_timeout=CELL_TIMEOUT, tests=None, diagnose=None):
     """run() for cells given as needed_cells() gives them, run in the folder cwd.
 
     tests: None, or per batch a list of test ids (or None): the only test cells that batch
     runs, and it runs no cell after the last of them; the others are absent from its outcome."""
     spec = {"cells": cells, "batches": batches, "cell_timeout": cell_timeout, "parallel": parallel,
-            "tests": tests}
+            "tests": tests, "diagnose": diagnose}
     env = {**os.environ, "NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "Agg",
            "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
     with tempfile.TemporaryDirectory(prefix="dlcourse-trial-") as scratch:
@@ -90,7 +99,7 @@ def run_cells(cells, batches, cwd, *, parallel=2, cell_timeout=CELL_TIMEOUT, tes
         with open(spec_path, "w") as f:
             json.dump(spec, f)
         done = subprocess.run([sys.executable, str(DRIVER), spec_path, result_path], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=cell_timeout * len(cells) * (len(batches) + 1))
+                              capture_output=True, text=True, timeout=min(cell_timeout * len(cells) * (len(batches) + 1), 6 * 3600))
         if done.returncode or not os.path.exists(result_path):
             raise RuntimeError(f"the trial process failed ({done.returncode}) in {cwd}:\n{done.stderr[-3000:]}")
         with open(result_path) as f:

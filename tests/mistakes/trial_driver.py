@@ -47,9 +47,14 @@ def _silence():
     os.dup2(null, 2)
 
 
+DIAGNOSED = "\n[diagnosed] "  # what follows, in a failing test's error: json [[function, why], ...]
+_lesson = {}  # {"id": lesson id}: set when the spec asks for diagnoses
+
+
 def run_cell(shell, source, timeout, stderr_fails=False):
     """None if the cell ran cleanly, else 'ErrorName: message'. With stderr_fails (test cells),
-    text written to stderr fails the cell as well, as nbgrader scores it."""
+    text written to stderr fails the cell as well, as nbgrader scores it. A test cell that raised
+    gets the diagnosis a student would read (utils.diagnosis) appended after DIAGNOSED."""
     captured, stderr = io.StringIO(), sys.stderr
     sys.stderr = captured
     signal.alarm(timeout)
@@ -60,10 +65,20 @@ def run_cell(shell, source, timeout, stderr_fails=False):
         sys.stderr = stderr
     error = result.error_before_exec or result.error_in_exec
     if error is not None:
-        return f"{type(error).__name__}: {error}"[:300]
+        text = f"{type(error).__name__}: {error}"[:300]
+        if stderr_fails and _lesson:
+            text += DIAGNOSED + json.dumps(_diagnosed(shell, source))
+        return text
     if stderr_fails and captured.getvalue():
         return f"wrote to stderr: {captured.getvalue().strip()}"[:300]
     return None
+
+
+def _diagnosed(shell, source):
+    """[[function, why], ...]: what the grader's checker would name under this failing test."""
+    from utils.diagnosis import diagnose_cell
+    signal.alarm(0)  # the probes have a budget of their own
+    return [[d.function, d.why] for d in diagnose_cell(_lesson["id"], source, shell.user_ns)]
 
 
 def run_tail(shell, cells, start, answers, timeout, only=None):
@@ -138,6 +153,8 @@ def main(spec_path, result_path):
     cells, batches = spec["cells"], spec["batches"]
     only = spec.get("tests") or [None] * len(batches)
     timeout, parallel = int(spec["cell_timeout"]), int(spec.get("parallel", 2))
+    if spec.get("diagnose"):
+        _lesson["id"] = spec["diagnose"]
     index = {cell["grade_id"]: i for i, cell in enumerate(cells) if cell["grade_id"]}
     starts = [min(index[gid] for gid in batch) for batch in batches]
     tests = [c["grade_id"] for c in cells if c["kind"] == "test"]

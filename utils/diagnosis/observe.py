@@ -24,6 +24,7 @@ import copy
 import io
 import math
 import random
+import re
 import sys
 import warnings
 
@@ -68,7 +69,7 @@ def _short(value):
     elif callable(value):
         text = getattr(value, "__name__", type(value).__name__)
     else:
-        text = repr(value)
+        text = re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))  # no memory addresses: the files must not change
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -82,7 +83,7 @@ def observe(probe, obj):
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                with np.errstate(all="warn"):
+                with np.errstate(all="warn", under="ignore"):  # underflow to 0 is no sign of a mistake
                     result = probe(obj)
                 found = leaves(result)
         except Exception as exc:  # noqa: BLE001 - what the student's code raises is the observation

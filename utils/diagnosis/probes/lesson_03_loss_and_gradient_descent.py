@@ -43,6 +43,7 @@ PROBES = {
         Call(np.array([0.0, 1.0, 0.5]), np.array([0, 1, 1])),
         Call(np.array([1.0, 0.0]), np.array([0, 1])),
         Call(np.array([0.3, 0.7, 0.7]), np.array([0, 1, 0]), eps=1e-3),
+        Call(np.array([0.0, 0.25, 0.0]), np.array([0, 1, 0])),  # p = 0 but never p = 1: log(1 - p) is safe
     ],
     "gradient_descent": [
         Call(_bowl, np.array([3.0, 0.0]), 0.1, 4),

@@ -246,3 +246,24 @@ def test_a_function_that_sleeps_on_probe_inputs_costs_only_its_failing_cell(grad
     assert "CellTimeoutError" in shown and "the diagnosis of its failure" in shown
     scores = subs.cell_scores(course, LESSON, "sleeper")
     assert scores == subs.cell_scores(course, LESSON, "summer"), "every other cell scores as without diagnosis"
+
+
+def test_a_pytorch_lesson_is_diagnosed_without_false_alarms(tmp_path):
+    """Lesson 09's probes run PyTorch training loops inside the checker (PyTorch hooks an optimizer class's
+    `step` the first time one is made): its fullest mistake submission is graded as the trial grades it,
+    each failing test names a mistake the submission made, and nothing is flagged."""
+    from .mistakes import catalogues, trial
+    from .mistakes.plan import is_correct, pack_catalogue, sources
+
+    lesson = "09-pytorch-mnist"
+    _, batches = pack_catalogue(catalogues()[lesson])
+    wrong = max((b for b in batches if not is_correct(b)), key=len)
+    _, outcomes = trial.run(lesson, [sources(wrong)])
+    results = []
+    lost = trial.graded_by_nbgrader(subs.new_course(tmp_path), lesson, [sources(wrong)], results_out=results)
+    assert lost == [trial.failing(outcomes[0])], "diagnosis changes no score"
+    (result,) = results
+    assert result.findings == [], result.findings
+    made = {f"{function}: {answer.why}" for function, answer in wrong.items()}
+    assert result.diagnoses and {d.mistake for d in result.diagnoses} <= made, result.diagnoses
+    assert {d.grade_id for d in result.diagnoses} <= lost[0]

@@ -44,7 +44,7 @@ def keep_probes():
         if type(probes) is dict:
             try:
                 _probe_copies[name] = (module, deepcopy(probes))
-            except Exception:  # probes that cannot be copied are not diagnosed
+            except Exception:  # probes that cannot be copied: the module's own are used
                 pass
 
 

@@ -51,3 +51,14 @@ def test_only_lessons_that_import_the_engine_are_diagnosed_and_its_probes_load_f
     assert checked_tests.diagnosis_lesson({}, ["utils.diagnosis"]) is None, "no lesson named: nothing to compare with"
     assert checked_tests.diagnosis_preload(lesson) == ["utils.diagnosis",
                                                        "utils.diagnosis.probes.lesson_03_loss_and_gradient_descent"]
+
+
+def test_a_shards_results_keep_their_diagnoses():
+    """`dlcourse grade --shard` saves each result as JSON for `--summary` (dlcourse/sharding.py)."""
+    from dlcourse import sharding
+    result = GradeResult("ann", "graded", 3, 7, diagnoses=[Diagnosed("mse", "sum instead of mean", 6, "test_mse")])
+    data = json.loads(json.dumps(sharding.result_to_dict(result)))
+    assert data["diagnoses"] == [{"cell": 6, "grade_id": "test_mse", "function": "mse", "why": "sum instead of mean"}]
+    assert sharding.result_from_dict(data) == result
+    del data["diagnoses"]  # saved before results had diagnoses
+    assert sharding.result_from_dict(data).diagnoses == []

@@ -2,8 +2,9 @@
 
 `grade` is one pass per lesson:
 
-    parent   load the course config once (LoadedCourse) -> generate_assignment (load_source)
-             -> roster -> tests' version, deadlines (late.sync) -> plan (versions.py)
+    parent   load the course config once (LoadedCourse) -> prepare: generate_assignment (load_source)
+             -> roster -> tests' version, deadlines (late.sync); a shard skips it (sharding.py)
+             -> plan (versions.py)
     workers  (parallel.py, given the parent's config) per submission: nbgrader autograde, whose
              sanitize steps repair the notebook (repair.preprocessor.RepairCells) before the
              sandbox runs it -> results.complete: status, score and every cell's points,
@@ -22,7 +23,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from . import deadlines, late, notebooks, parallel, versions
+from . import deadlines, late, notebooks, parallel, sharding, versions
 from .course import LoadedCourse, api_call, grading_release, run_nbgrader
 from .paths import lesson_notebook
 from .records import KINDS, Finding, GradeResult, SandboxReport, Status
@@ -82,7 +83,8 @@ def import_roster(course) -> int:
 
 def grade(lesson: str, course, *, students: list[str] | None = None, workers: int | None = None,
           on_progress: Callable[[GradeResult, int, int], None] | None = None, unsafe: bool = False,
-          only_new: bool = False, on_plan: Callable[[versions.Plan], None] | None = None) -> list[GradeResult]:
+          only_new: bool = False, on_plan: Callable[[versions.Plan], None] | None = None,
+          shard: "sharding.Shard | None" = None) -> list[GradeResult]:
     """Autograde every submission of `lesson` in `course` (or only `students`).
 
     Makes sure the gradebook holds the current source first, so a hidden test
@@ -98,6 +100,10 @@ def grade(lesson: str, course, *, students: list[str] | None = None, workers: in
     from deadlines.toml (dlcourse/late.py). Returns a list of GradeResult,
     sorted by student.
 
+    With `shard` (sharding.Shard), only that shard's part of them, and none of the
+    once-per-lesson work (prepare): `dlcourse grade LESSON --prepare` did it before
+    the shards started (sharding.py); ShardError when it did not.
+
     Refuses (IsolationUnavailable) when bubblewrap cannot isolate the kernels,
     unless `unsafe`: then every result is marked not isolated.
     """
@@ -105,7 +111,8 @@ def grade(lesson: str, course, *, students: list[str] | None = None, workers: in
     if not unsafe and not sandbox.bwrap_path():
         raise IsolationUnavailable("grading needs file-system isolation, and bubblewrap is not available "
                                    "here. " + sandbox.INSTALL_BWRAP)
-    run = dict(students=students, workers=workers, on_progress=on_progress, only_new=only_new, on_plan=on_plan)
+    run = dict(students=students, workers=workers, on_progress=on_progress, only_new=only_new, on_plan=on_plan,
+               shard=shard)
     if not unsafe:
         return _grade(lesson, course, **run)
     previous = os.environ.get(UNSAFE_VARIABLE)
@@ -129,22 +136,33 @@ def load_source(course, lesson: str) -> None:
              f"generate_assignment {lesson} (loading the source into the gradebook)")
 
 
-def _grade(lesson, course, *, students, workers, on_progress, only_new, on_plan):
+def prepare(course: LoadedCourse, lesson: str) -> versions.TestsVersion:
+    """The once-per-lesson work of a grading pass, before any submission is graded: the lesson's source
+    into the gradebook and the student version into the course (load_source), the roster, and every
+    submission's due date, extension and penalty (deadlines.toml may have changed since the last grade).
+    Returns the tests' version the gradebook then holds. A sharded run does it once (`--prepare`)."""
+    load_source(course, lesson)
+    import_roster(course)
+    with course.gradebook() as gb:
+        version = versions.tests_version(gb, lesson)
+        late.sync(gb, course.root, course.config, lessons=[lesson])
+    return version
+
+
+def _grade(lesson, course, *, students, workers, on_progress, only_new, on_plan, shard=None):
     """One pass: the course's configuration is loaded once, here; each worker returns its
     submission's complete GradeResult (results.py), repair notes included."""
     course = Path(course).resolve()
     deadlines.check(course)
     loaded = LoadedCourse.load(course)  # the only run of nbgrader_config.py in this pass
-    load_source(loaded, lesson)
-    import_roster(loaded)
+    version = prepare(loaded, lesson) if shard is None else sharding.prepared_version(loaded, lesson)
     everyone = submitted_students(course, lesson)
     chosen = sorted(set(students)) if students else everyone
     missing = sorted(set(chosen) - set(everyone))
     if missing:
         raise ValueError(f"no submission of {lesson} for: {', '.join(missing)} (looked in {course / 'submitted'})")
-    with loaded.gradebook() as gb:
-        version = versions.tests_version(gb, lesson)
-        late.sync(gb, course, loaded.config, lessons=[lesson])  # deadlines.toml may have changed since the last grade
+    if shard is not None:
+        chosen = shard.part(chosen)
     plan = versions.plan(course, lesson, version, chosen, only_new=only_new)
     if on_plan:
         on_plan(plan)

@@ -6,6 +6,7 @@ module, so that building the parser (which a student's `dlcourse check` does too
 of the grader.
 """
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -111,26 +112,70 @@ def _print_repairs(results):
             print(f"  {r.student}: FLAGGED: {flag}")
 
 
+def _print_summary(course, lesson, results, only_new=False):
+    """What `dlcourse grade` prints after grading (and `--summary` after a sharded run): the table,
+    lateness, flags, diagnosed mistakes, repairs, and scores still made by an older version of the tests."""
+    from .. import grading, summary
+
+    if results or not only_new:
+        _print_results(lesson, results)
+    summary.print_diagnoses(results)
+    _print_repairs(results)
+    summary.print_outdated(grading.outdated_scores(course, lesson), lesson)
+
+
 def cmd_grade(args):
-    from .. import grading, sandbox, summary
+    from .. import grading, sandbox, sharding, summary
 
     course = _course(args.course)
-    print(f"Grading {args.lesson} in {course} with {args.workers or 'one worker per core'}...", flush=True)
+    if args.summary or args.prepare:
+        given = [flag for flag, value in (("--student", args.student), ("--workers", args.workers),
+                                          ("--only-new", args.only_new), ("--unsafe", args.unsafe)) if value]
+        if given:
+            print(f"dlcourse: {'--summary' if args.summary else '--prepare'} grades nothing; "
+                  f"it takes no {', '.join(given)}", file=sys.stderr)
+            return 2
+    if args.summary:
+        results = sharding.gather(course, args.lesson)
+        _print_summary(course, args.lesson, results)
+        late = sharding.unseen(course, args.lesson, grading.submitted_students(course, args.lesson))
+        if late:
+            print(f"\nNot graded by any shard (submitted after the shards started): {', '.join(late)}. "
+                  f"Grade them with: dlcourse grade {args.lesson} --only-new")
+        return 1 if (args.strict and any(r.status != "graded" for r in results)) else 0
+    if args.prepare:
+        marker = sharding.prepare(args.lesson, course)
+        count = len(grading.submitted_students(course, args.lesson))
+        print(f"Prepared {args.lesson} in {course} for sharded grading (tests {marker['tests_version']}, "
+              f"{count} submission(s)). Now run `dlcourse grade {args.lesson} --shard I/N` for I = 0 .. N-1, "
+              f"then `dlcourse grade {args.lesson} --summary`.", flush=True)
+        return 0
+    shard = args.shard
+    part = f", shard {shard}" if shard else ""
+    print(f"Grading {args.lesson} in {course}{part} with {args.workers or 'one worker per core'}...", flush=True)
     missing = [layer for layer, active in sandbox.capabilities().items() if not active]
     if missing:
         print(f"Warning: grading without {', '.join(missing)}; see README (Grading safely).", flush=True)
+    seen = shard.part(grading.submitted_students(course, args.lesson)) if shard else []
     try:
         results = grading.grade(args.lesson, course, students=args.student, workers=args.workers,
                                 on_progress=None if args.quiet else _progress, unsafe=args.unsafe,
-                                only_new=args.only_new, on_plan=lambda plan: summary.print_plan(plan, args.lesson))
+                                only_new=args.only_new, on_plan=lambda plan: summary.print_plan(plan, args.lesson),
+                                shard=shard)
     except grading.IsolationUnavailable as err:
         print(f"dlcourse: {err}", file=sys.stderr)
         return 2
-    if results or not args.only_new:
-        _print_results(args.lesson, results)
-    summary.print_diagnoses(results)
-    _print_repairs(results)
-    summary.print_outdated(grading.outdated_scores(course, args.lesson), args.lesson)
+    if shard is None:
+        _print_summary(course, args.lesson, results, args.only_new)
+    else:
+        # This shard's part only; other shards' students may not be graded yet, so no word on outdated scores.
+        if results or not args.only_new:
+            _print_results(args.lesson, results)
+        summary.print_diagnoses(results)
+        _print_repairs(results)
+        where = sharding.save(course, args.lesson, shard, results, seen)
+        print(f"\nShard {shard}: {len(results)} result(s) in {where}; after every shard: "
+              f"dlcourse grade {args.lesson} --summary")
     failed = any(r.status != "graded" for r in results)
     return 1 if (failed and args.strict) else 0
 
@@ -202,6 +247,15 @@ def cmd_student_bundle(args):
     return 0
 
 
+def _shard(text):
+    """--shard I/N as a sharding.Shard; a wrong one is a usage error (exit 2) that says why."""
+    from ..sharding import Shard
+    try:
+        return Shard.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def add_commands(sub):
     """Add the instructor commands to the subparsers `sub` (their description is their one-line summary)."""
     def course_arg(sp):
@@ -233,6 +287,15 @@ def add_commands(sub):
     g.add_argument("--unsafe", action="store_true",
                    help="grade even without file-system isolation (bubblewrap); every such result is marked "
                         "'not isolated' in the summary and the export")
+    many = g.add_mutually_exclusive_group()
+    many.add_argument("--prepare", action="store_true",
+                      help="grading on many machines: do the once-per-lesson work (the student version, the tests, "
+                           "the roster, the deadlines) and grade nothing; run once before the shards")
+    many.add_argument("--shard", metavar="I/N",
+                      type=_shard, help="grade only shard I of N (I = 0 .. N-1; a student's shard is sha256(id) mod N), "
+                           "after --prepare, and save its results for --summary (docs/grading-at-scale.md)")
+    many.add_argument("--summary", action="store_true",
+                      help="after every shard: print the summary of all of them, as one run prints it")
     course_arg(g)
     g.set_defaults(func=cmd_grade)
 

@@ -22,13 +22,11 @@ sys.path.insert(0, str(REPO))
 os.environ.setdefault("DLCOURSE_FAST", "1")
 
 from tests.mistakes import Correct, catalogues, fingerprints, trial  # noqa: E402
-from tests.mistakes.plan import pack_catalogue, sources  # noqa: E402
 
 
 def named_in_trial(lesson, module):
     """[(function, why, {whys named under its failing tests})] for the lesson's mistakes."""
-    planner, batches = pack_catalogue(module)
-    _, outcomes = trial.run(lesson, [sources(b) for b in batches])
+    planner, batches, _, outcomes = trial.try_catalogue(lesson, module)
     rows = []
     for batch, outcome in zip(batches, outcomes):
         for function, answer in batch.items():

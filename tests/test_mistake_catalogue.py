@@ -28,8 +28,7 @@ MISTAKES_GRADED_BY_NBGRADER = ("01-perceptron", "05-neural-network", "09-pytorch
 def tried_catalogue(request):
     """One lesson's whole catalogue, tried: (lesson, planner, batches, reference, outcomes)."""
     lesson = request.param
-    planner, batches = pack_catalogue(CATALOGUES[lesson])
-    reference, outcomes = trial.run(lesson, [sources(b) for b in batches])
+    planner, batches, reference, outcomes = trial.try_catalogue(lesson, CATALOGUES[lesson])
     module = CATALOGUES[lesson]
     print(f"{lesson}: {len(module.MISTAKES)} mistakes and {len(module.CORRECT)} correct answers "
           f"in {len(batches)} pretend submissions")

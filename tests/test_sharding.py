@@ -22,7 +22,7 @@ import pytest
 from dlcourse import grading, sharding
 from dlcourse.course import make_course
 from dlcourse.late import Lateness
-from dlcourse.records import CellScore, Finding, GradeResult, Kind, Status
+from dlcourse.records import CellScore, Diagnosed, Finding, GradeResult, Kind, Status
 from dlcourse.sharding import Shard, ShardError
 from dlcourse.versions import GradeRecord
 
@@ -100,7 +100,8 @@ def _full_result():
         repairs=["put test_step back"], repair_flags=["answer not placed"], isolated=False,
         lateness=Lateness(datetime(2026, 10, 9, 23, 59), True, datetime(2026, 10, 10, 1, 0), 3660.0, 0.7),
         cells={"test_step": CellScore(2.0, 2.0), "xor_answer": CellScore(None, 3.0)},
-        record=GradeRecord("abc123", "f" * 64, "2026-10-10T01:02:03+00:00", {"nb/test_step": "points=2 code 1"}))
+        record=GradeRecord("abc123", "f" * 64, "2026-10-10T01:02:03+00:00", {"nb/test_step": "points=2 code 1"}),
+        diagnoses=[Diagnosed("step", "z > 0: zero maps to 0", 4, "test_step")])
 
 
 def test_a_result_survives_the_shard_file():

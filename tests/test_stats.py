@@ -174,7 +174,7 @@ def test_normalise_groups_messages_that_differ_only_in_numbers():
 def test_the_csv_files_hold_the_numbers_the_page_shows(dashboard, graded):
     course, out = dashboard
     shown = read_tables((out / "index.html").read_text(encoding="utf-8"))
-    assert set(shown) == {"summary", "tests", "messages", "students"}
+    assert set(shown) == {"summary", "tests", "messages", "mistakes", "students"}
     for name, table in shown.items():
         assert read_csv(out / f"{name}.csv") == table, name
     assert stats.tables(stats.collect(LESSON, course)) == {n: (h, r) for n, (h, r) in shown.items()}

@@ -112,6 +112,10 @@ def student_pyproject():
     lines += [f"{name} = {_toml(target)}" for name, target in project["scripts"].items()]
     lines += ["", "[tool.setuptools]", f"package-dir = {_toml(tools['package-dir'])}",
               f"packages = {_toml(tools['packages'])}", ""]
+    if "package-data" in tools:  # the diagnosis's fingerprints (utils/diagnosis/fingerprints/*.json)
+        lines += ["[tool.setuptools.package-data]"]
+        lines += [f"{_toml(package)} = {_toml(files)}" for package, files in tools["package-data"].items()]
+        lines += [""]
     return "\n".join(lines)
 
 

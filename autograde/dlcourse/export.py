@@ -10,6 +10,9 @@ needed, UTF-8), plus two of its own:
 - `review`: what the grading sandbox flagged in the submission (limits hit,
   tampering, ...), and "not isolated" for a submission graded without the
   sandbox (`dlcourse grade --unsafe`);
+- `diagnosed_mistakes`: the known mistakes the student's functions behaved like when
+  hidden tests failed (utils.diagnosis), "mse: sum instead of mean; ...", from the
+  sandbox's report;
 - lateness (dlcourse/late.py): `late_by` ("1 d 2 h 30 min"; "no timestamp"
   for a submission placed by hand when the lesson has a due date), `late_hours`
   (a number) and `extended_due` (the student's due date with an extension).
@@ -34,12 +37,12 @@ from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 
 from . import late
-from .records import SandboxReport, Status, review_kinds
+from .records import SandboxReport, Status, mistakes, review_kinds
 
 NBGRADER_FIELDS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
                    "raw_score", "late_submission_penalty", "score", "max_score"]
 LATE_FIELDS = ["late_by", "late_hours", "extended_due"]
-FIELDS = NBGRADER_FIELDS + ["status", "review"] + LATE_FIELDS
+FIELDS = NBGRADER_FIELDS + ["status", "review", "diagnosed_mistakes"] + LATE_FIELDS
 
 
 def submission_status(course, lesson: str, student: str) -> Status:
@@ -58,6 +61,12 @@ def review_flags(course, lesson: str, student: str, status: Status | str) -> lis
 def review_note(course, lesson: str, student: str, status: Status | str) -> str:
     """What the sandbox flagged in this submission, '; '-separated ('' when nothing)."""
     return "; ".join(review_flags(course, lesson, student, status))
+
+
+def diagnosed_mistakes(course, lesson: str, student: str) -> list[str]:
+    """The known mistakes ("mse: sum instead of mean") failing hidden tests of this submission were
+    diagnosed with, from the sandbox's report ([] when none, or not graded)."""
+    return mistakes(SandboxReport.read(Path(course, "autograded", student, lesson)).diagnoses)
 
 
 def gradebook_rows(gradebook, course, students=(), lessons=()) -> list[dict[str, str]]:
@@ -85,6 +94,7 @@ def gradebook_rows(gradebook, course, students=(), lessons=()) -> list[dict[str,
                 row.update(late_columns(late.lateness_of(submission)))
             row["status"] = submission_status(course, assignment.name, student.id)
             row["review"] = review_note(course, assignment.name, student.id, row["status"])
+            row["diagnosed_mistakes"] = "; ".join(diagnosed_mistakes(course, assignment.name, student.id))
             rows.append({key: "" if row[key] is None else str(row[key]) for key in FIELDS})
     return rows
 
@@ -122,7 +132,8 @@ def write_csv_atomically(path, fields, rows):
 
 
 class GradesExport(ExportPlugin):
-    """nbgrader's CSV columns, quoted correctly, plus `status` and `review`; written atomically."""
+    """nbgrader's CSV columns, quoted correctly, plus `status`, `review`, `diagnosed_mistakes` and the
+    lateness; written atomically."""
 
     def export(self, gradebook):
         course = Path(self.parent.coursedir.root) if self.parent is not None else Path.cwd()

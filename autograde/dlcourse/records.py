@@ -6,6 +6,10 @@ review. The sandbox writes its findings as JSON (GRADING_REPORT beside the grade
 notebook, and the notebook's metadata between preprocessors); `Finding.to_dict` and
 `SandboxReport.to_dict` write the same fields as before, plus the report's `format`,
 and reports written before it had one still load.
+
+The report also holds what the diagnosis of failing hidden tests found (`Diagnosed`:
+the known mistake a student's function behaves like, utils.diagnosis); reports of
+format 1 and before have none.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ if TYPE_CHECKING:  # late.py imports nbgrader; a record only needs the type
     from .versions import GradeRecord
 
 GRADING_REPORT = "dlcourse-grading.json"  # what the sandbox saw, beside each graded notebook
-REPORT_FORMAT = 1  # reports without a "format" key (before it) have the same fields
+REPORT_FORMAT = 2  # 2 added "diagnoses"; reports without a "format" key (before 1) have the fields of 1
 
 
 class Status(StrEnum):
@@ -111,23 +115,54 @@ class Finding:
         return cls(str(data.get("kind", "")), str(data.get("detail", "")), data.get("cell"), data.get("grade_id"))
 
 
+@dataclass(frozen=True)
+class Diagnosed:
+    """A known mistake that a function behaved like when the hidden test in cell `cell` failed
+    (utils.diagnosis): `why` is the mistake catalogue's name for it ("sum instead of mean")."""
+    function: str
+    why: str
+    cell: int | None = None
+    grade_id: str | None = None
+
+    @property
+    def mistake(self) -> str:
+        """"mse: sum instead of mean": how the summary, the export and the stats name it."""
+        return f"{self.function}: {self.why}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cell": self.cell, "grade_id": self.grade_id, "function": self.function, "why": self.why}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Diagnosed:
+        return cls(str(data.get("function", "")), str(data.get("why", "")), data.get("cell"), data.get("grade_id"))
+
+
+def mistakes(diagnoses: list[Diagnosed]) -> list[str]:
+    """The distinct mistakes diagnosed ("function: why"), in the order first found."""
+    return list(dict.fromkeys(d.mistake for d in diagnoses))
+
+
 @dataclass
 class SandboxReport:
     """What the sandbox saw while grading one submission (GRADING_REPORT)."""
     findings: list[Finding] = field(default_factory=list)
     isolated: bool | None = None  # None: no kernel was started
     stopped: str | None = None  # why later cells were not run, when the notebook's time ran out
+    diagnoses: list[Diagnosed] = field(default_factory=list)  # known mistakes behind failing hidden tests
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": REPORT_FORMAT, "findings": [f.to_dict() for f in self.findings],
-                "stopped": self.stopped, "isolated": self.isolated}
+                "stopped": self.stopped, "isolated": self.isolated,
+                "diagnoses": [d.to_dict() for d in self.diagnoses]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SandboxReport:
-        """A report of any format so far (format 0, before the key existed, has the same fields)."""
+        """A report of any format so far (format 0, before the key existed, has the fields of 1; before 2
+        there were no diagnoses)."""
         if int(data.get("format", 0)) > REPORT_FORMAT:
             raise ValueError(f"report format {data['format']} is newer than this grader ({REPORT_FORMAT})")
-        return cls([Finding.from_dict(f) for f in data.get("findings", [])], data.get("isolated"), data.get("stopped"))
+        return cls([Finding.from_dict(f) for f in data.get("findings", [])], data.get("isolated"), data.get("stopped"),
+                   [Diagnosed.from_dict(d) for d in data.get("diagnoses", [])])
 
     def write(self, folder: Path | str) -> None:
         Path(folder, GRADING_REPORT).write_text(json.dumps(self.to_dict(), indent=1))
@@ -144,6 +179,7 @@ class SandboxReport:
                 merged.findings.append(Finding(Kind.REPORT_UNREADABLE, str(path)))
                 continue
             merged.findings += one.findings
+            merged.diagnoses += one.diagnoses
             merged.isolated = merged.isolated and one.isolated is not False
         return merged
 
@@ -179,6 +215,7 @@ class GradeResult:
     lateness: Lateness | None = None  # how late it was, and its penalty (dlcourse/late.py)
     cells: dict[str, CellScore] = field(default_factory=dict)  # grade_id -> points of every graded cell
     record: GradeRecord | None = None  # which tests and which files made the score (dlcourse/versions.py)
+    diagnoses: list[Diagnosed] = field(default_factory=list)  # known mistakes behind failing hidden tests
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)

@@ -3,7 +3,7 @@
 After nbgrader's autograde of one submission, `complete` gathers everything the
 summary, the progress lines and the tests need: the status, the score and each
 graded cell's points from the gradebook (after late.sync gave the submission its
-extension and penalty), the sandbox's findings and isolation (its GRADING_REPORT),
+extension and penalty), the sandbox's findings, isolation and diagnoses (its GRADING_REPORT),
 the repair's notes (repair.recorded: what RepairCells changed and flagged during this
 autograde; and the score of an ambiguous split's other reading, other_reading.py), the timing, the lateness, and the record of the tests' version (versions.py),
 written beside the score. The parent adds nothing.
@@ -48,7 +48,8 @@ def complete(course: LoadedCourse, lesson: str, outcome: Outcome, version: versi
     taken before grading) a graded one gets its versions.GradeRecord written."""
     folder = autograded_folder(course.root, lesson, outcome.student)
     report = SandboxReport.read(folder)
-    seen: dict[str, Any] = dict(seconds=outcome.seconds, findings=report.findings, isolated=bool(report.isolated))
+    seen: dict[str, Any] = dict(seconds=outcome.seconds, findings=report.findings, isolated=bool(report.isolated),
+                                diagnoses=report.diagnoses)
     repaired = repair.recorded(course.root, lesson, outcome.student)  # kept by RepairCells, inside autograde
     if repaired is not None:
         seen.update(repairs=list(repaired.changes), repair_flags=list(repaired.flags))

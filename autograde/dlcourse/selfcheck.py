@@ -10,7 +10,9 @@ cell the way a student finds it in JupyterLab: its number, counted from 1 top to
 bottom, its grade id, and the heading of the section it sits in (JupyterLab's
 table of contents lists those headings), and says what kind of thing is wrong. Warnings (a written answer
 not written yet, a damaged notebook that `dlcourse repair` would fix, a note
-left by `dlcourse update`) never fail the check.
+left by `dlcourse update`) never fail the check. A failing test whose functions behave like a
+known mistake (the lesson's setup cell turns utils.diagnosis on) shows the "Diagnosis: ..."
+lines of its traceback under its message.
 """
 
 import os
@@ -43,11 +45,12 @@ class Problem:
     warning: bool = False
     also: list = field(default_factory=list)  # more cells that failed the same way
     section: str = ""  # the heading above the cell, as JupyterLab's table of contents shows it
+    diagnosis: list = field(default_factory=list)  # "Diagnosis: ..." lines: the known mistake it looks like
 
     def line(self):
         under = f" (under “{self.section}”)" if self.section else ""
         text = f"{'WARN' if self.warning else 'FAIL'}  cell {self.cell} · {self.where}{under}: {self.kind}"
-        return text + (f"\n        {self.detail}" if self.detail else "")
+        return text + "".join(f"\n        {line}" for line in [self.detail, *self.diagnosis] if line)
 
 
 @dataclass
@@ -172,6 +175,13 @@ def _error(cell):
     return None
 
 
+def diagnosis_lines(error):
+    """The "Diagnosis: ..." lines at the end of an error's traceback (utils.diagnosis), in order."""
+    from utils.diagnosis import PREFIX
+    text = ANSI.sub("", "\n".join(error.get("traceback", [])))
+    return [line.strip() for line in text.splitlines() if line.strip().startswith(PREFIX)]
+
+
 def _frames(error, counts):
     """(cell index, line) of the traceback's frames that are cells of this notebook, innermost last."""
     text = ANSI.sub("", "\n".join(error.get("traceback", [])))
@@ -263,7 +273,7 @@ def check(path, *, lesson=None, timeout=None, reference=None):
         if role in ("lesson", "own") and same is not None:
             same.also.append(i + 1)  # one line for lesson code failing the same way again
             continue
-        problem = Problem(i + 1, where, kind, detail, section=headings[i])
+        problem = Problem(i + 1, where, kind, detail, section=headings[i], diagnosis=diagnosis_lines(error))
         if role in ("lesson", "own"):
             lesson_code.append(problem)
         result.problems.append(problem)

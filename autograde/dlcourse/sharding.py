@@ -42,7 +42,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .records import CellScore, Finding, GradeResult
+from .records import CellScore, Diagnosed, Finding, GradeResult
 
 SHARDS_DIR = "shards"  # <course>/shards/<lesson>/
 PREPARED = "prepared.json"
@@ -234,8 +234,8 @@ def result_to_dict(result: GradeResult) -> dict[str, Any]:
         value = getattr(result, f.name)
         if f.name == "status":
             value = str(value)
-        elif f.name == "findings":
-            value = [finding.to_dict() for finding in value]
+        elif f.name in ("findings", "diagnoses"):
+            value = [item.to_dict() for item in value]
         elif f.name == "cells":
             value = {name: [cell.score, cell.max_score] for name, cell in value.items()}
         elif f.name == "lateness" and value is not None:
@@ -253,6 +253,7 @@ def result_from_dict(data: dict[str, Any]) -> GradeResult:
 
     data = dict(data)
     data["findings"] = [Finding.from_dict(f) for f in data.get("findings", [])]
+    data["diagnoses"] = [Diagnosed.from_dict(d) for d in data.get("diagnoses", [])]
     data["cells"] = {name: CellScore(score, max_score) for name, (score, max_score) in data.get("cells", {}).items()}
     if data.get("lateness") is not None:
         late = data["lateness"]

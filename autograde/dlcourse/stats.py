@@ -11,12 +11,15 @@ From a graded course folder it gathers, without changing anything:
 - the most common failure messages per test: the error line of the failing cell's
   output in the autograded notebook (`AssertionError: wrong shape ...`), with
   numbers replaced by N so that "expected 3, got 4" and "expected 5, got 2" count
-  as one message.
+  as one message (a diagnosis under the message is left out: it is counted below);
+- the most common diagnosed mistakes: the known mistakes (utils.diagnosis) that failing
+  hidden tests found a student's functions behave like, from the sandbox's report, each
+  counted once per student.
 
 It prints a summary, and writes to <course>/stats/LESSON/ (or --to): index.html
 (tables, and the plots as PNG with alt text, embedded so the page travels as one
 file), the same PNG files beside it, and the same numbers as CSV: summary.csv,
-tests.csv, messages.csv, students.csv.
+tests.csv, messages.csv, mistakes.csv, students.csv.
 """
 
 import html
@@ -28,7 +31,7 @@ from pathlib import Path
 
 from . import grading
 from .course import LoadedCourse
-from .export import review_flags, submission_status, write_atomically, write_csv_atomically
+from .export import diagnosed_mistakes, review_flags, submission_status, write_atomically, write_csv_atomically
 from .records import NOT_ISOLATED, Status
 
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
@@ -44,11 +47,18 @@ def normalise(message):
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 1] + "…"
 
 
+def _without_diagnosis(value):
+    """An error's message without the diagnosis lines the grader appended to it."""
+    from utils.diagnosis import PREFIX
+    return "\n".join(line for line in value.splitlines() if not line.startswith(PREFIX))
+
+
 def error_line(outputs):
-    """The message of a cell's error output ("Name: value"), else the last line it wrote on stderr, else ''."""
+    """The message of a cell's error output ("Name: value"; a diagnosis under it left out), else the last
+    line it wrote on stderr, else ''."""
     for out in outputs:
         if out.get("output_type") == "error":
-            value = str(out.get("evalue") or "").strip()
+            value = _without_diagnosis(str(out.get("evalue") or "")).strip()
             return f"{out.get('ename', 'Error')}: {value}" if value else str(out.get("ename", "Error"))
     stderr = "".join("".join(out.get("text", "")) for out in outputs
                      if out.get("output_type") == "stream" and out.get("name") == "stderr")
@@ -81,6 +91,7 @@ class Student:
     seconds_late: float = 0.0
     flags: list[str] = field(default_factory=list)  # records.review_kinds: "not isolated" first
     failed: list[str] = field(default_factory=list)  # grade ids of failed autograded tests
+    mistakes: list[str] = field(default_factory=list)  # diagnosed: "mse: sum instead of mean"
 
     @property
     def late(self) -> bool:
@@ -127,6 +138,12 @@ class Stats:
     def scores(self) -> list[float]:
         return [s.score for s in self.students if s.status == Status.GRADED and s.score is not None]
 
+    @property
+    def mistakes(self) -> list[tuple[str, int]]:
+        """[(mistake, students)] of the diagnosed mistakes of graded submissions, most common first
+        (ties in alphabetical order); each student counts once per mistake."""
+        return _ranked(Counter(m for s in self.students if s.status == Status.GRADED for m in set(s.mistakes)))
+
     def summary(self) -> list[tuple[str, object]]:
         """[(name, value)] of the counts and score statistics (summary.csv, the page's first table)."""
         scores = sorted(self.scores)
@@ -135,6 +152,8 @@ class Stats:
         rows.append(("students", len(self.students)))
         rows.append(("max score", _fmt(self.max_score)))
         rows.append(("of which autograded", _fmt(sum(t.points for t in self.tests))))  # the rest: graded by hand
+        rows.append(("with a diagnosed mistake", sum(1 for s in self.students if s.status == Status.GRADED
+                                                     and s.mistakes)))
         if scores:
             rows += [("mean score", _fmt(sum(scores) / len(scores))), ("median score", _fmt(_median(scores))),
                      ("lowest score", _fmt(scores[0])), ("highest score", _fmt(scores[-1]))]
@@ -185,6 +204,7 @@ def collect(lesson: str, course) -> Stats:
                               for nb in sub.notebooks for g in nb.grades}
                     student.failed = [t.grade_id for t in tests
                                       if t.grade_id in scores and (scores[t.grade_id][0] or 0) < scores[t.grade_id][1]]
+                    student.mistakes = diagnosed_mistakes(course, lesson, sid)
             if student.status != Status.NO_SUBMISSION:
                 student.flags = review_flags(course, lesson, sid, student.status)
             students.append(student)
@@ -212,12 +232,17 @@ def tables(stats, top=3):
         for rank, (message, n) in enumerate(_ranked(t.messages)[:top], 1):
             messages.append([t.grade_id, str(rank), message, str(n), f"{100 * n / t.failed:.1f}"])
     students = [[s.id, s.status, _fmt(s.score), _fmt(s.max_score) if s.status == Status.GRADED else "",
-                 "yes" if s.late else "", "; ".join(s.flags), " ".join(s.failed)] for s in stats.students]
+                 "yes" if s.late else "", "; ".join(s.flags), " ".join(s.failed), "; ".join(s.mistakes)]
+                for s in stats.students]
+    graded = stats.count("graded")
+    mistakes = [[*m.split(": ", 1), str(n), f"{100 * n / graded:.1f}"] for m, n in stats.mistakes]
     return {
         "summary": (["measure", "value"], [[name, str(value)] for name, value in stats.summary()]),
         "tests": (["test", "points", "graded", "failed", "failure rate (%)"], tests),
         "messages": (["test", "rank", "message", "submissions", "share of failures (%)"], messages),
-        "students": (["student", "status", "score", "max score", "late", "flags", "failed tests"], students),
+        "mistakes": (["function", "diagnosed mistake", "students", "share of graded submissions (%)"], mistakes),
+        "students": (["student", "status", "score", "max score", "late", "flags", "failed tests",
+                      "diagnosed mistakes"], students),
     }
 
 
@@ -239,6 +264,7 @@ CAPTIONS = {
     "summary": "The class at a glance",
     "tests": "Each autograded test: how many graded submissions failed it",
     "messages": "The most common failure messages of each test (numbers shown as N)",
+    "mistakes": "The known mistakes failing tests diagnosed, most common first (what students read under the test)",
     "students": "Every student",
 }
 
@@ -261,10 +287,10 @@ def page(stats, named_tables, figures):
         data = base64.b64encode(png).decode()
         parts.append(f'<figure><img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
                      f"<figcaption>{html.escape(title)} (also <a href=\"{name}\">{name}</a>)</figcaption></figure>\n")
-    for name in ("tests", "messages", "students"):
+    for name in ("tests", "messages", "mistakes", "students"):
         parts.append(_table_html(name, *named_tables[name]))
-    parts.append("<p>The same numbers are in summary.csv, tests.csv, messages.csv and students.csv beside this page."
-                 "</p></body></html>\n")
+    parts.append("<p>The same numbers are in summary.csv, tests.csv, messages.csv, mistakes.csv and students.csv "
+                 "beside this page.</p></body></html>\n")
     return "".join(parts)
 
 
@@ -292,6 +318,10 @@ def report_text(stats, top=3):
             lines.append(f"  {t.grade_id:<{width}}  {100 * t.rate:5.1f}% failed ({t.failed} of {t.graded})")
             for message, n in _ranked(t.messages)[:top]:
                 lines.append(f"  {'':<{width}}    {n} x {message}")
+    if stats.mistakes:
+        lines.append("\nDiagnosed mistakes, most common first (students whose failing tests behave like a known "
+                     "mistake):")
+        lines += [f"  {n} x {mistake}" for mistake, n in stats.mistakes]
     return "\n".join(lines)
 
 

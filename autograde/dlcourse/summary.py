@@ -1,8 +1,9 @@
-"""What `dlcourse grade` prints about lateness and about the tests' versions (dlcourse/late.py, versions.py)."""
+"""What `dlcourse grade` prints about lateness, the tests' versions and diagnosed mistakes
+(dlcourse/late.py, versions.py, utils/diagnosis)."""
 
 from collections import defaultdict
 
-from .records import GradeResult, Status
+from .records import GradeResult, Status, mistakes
 from .versions import Outdated, Plan
 
 
@@ -60,3 +61,27 @@ def print_outdated(outdated: list[Outdated], lesson: str) -> None:
     for change, students in _by_change(outdated).items():
         print(f"  {', '.join(students)} ({change})")
     print(f"Re-grade them with: dlcourse grade {lesson} --only-new")
+
+
+def diagnosis_lines(results: list[GradeResult]) -> list[str]:
+    """"  bob: mse: sum instead of mean (test_mse)" for every student whose failing hidden tests were
+    diagnosed: the known mistakes their functions behave like, and the tests that found them."""
+    lines = []
+    for r in results:
+        if not r.diagnoses:
+            continue
+        tests = defaultdict(list)
+        for d in r.diagnoses:
+            if d.grade_id and d.grade_id not in tests[d.mistake]:
+                tests[d.mistake].append(d.grade_id)
+        found = [f"{m} ({', '.join(tests[m])})" if tests[m] else m for m in mistakes(r.diagnoses)]
+        lines.append(f"  {r.student}: {'; '.join(found)}")
+    return lines
+
+
+def print_diagnoses(results: list[GradeResult]) -> None:
+    """After the table: the known mistakes that failing hidden tests were diagnosed with, per student."""
+    lines = diagnosis_lines(results)
+    if lines:
+        print("\nDiagnosed mistakes (what a failing test's function behaves like; the student reads it under "
+              "the test in the feedback):", *lines, sep="\n")

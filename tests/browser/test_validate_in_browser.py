@@ -37,3 +37,21 @@ def test_validate_tells_the_student_whether_the_visible_tests_pass(answers, lab,
     else:
         assert "Success" not in text, text[:2000]
         assert "The following cell failed" in text and "look at z = 0" in text, text[:2000]
+
+
+def test_validate_names_the_known_mistake_under_the_failing_test(lab, page, shots):
+    """Lesson 03 with mse summing the squared errors: the dialog shows the diagnosis (utils.diagnosis)."""
+    from utils.diagnosis import PREFIX
+
+    from ..mistakes import lesson_03_loss_and_gradient_descent as catalogue
+
+    lesson = "03-loss-and-gradient-descent"
+    mistake = next(m for m in catalogue.MISTAKES if (m.function, m.why) == ("mse", "sum instead of mean"))
+    nb = submissions.student_notebook(lesson, {"mse": mistake.source}, written=True)
+    jlab.open_notebook(page, lab, student_copy(lesson, "validate-diagnosis", nb), page.workspace)
+    text = validate(page, shots)
+    assert "The following cell failed" in text, text[:2000]
+    sentence = PREFIX + "your `mse` behaves like a known mistake: sum instead of mean."
+    assert sentence in text, text[:3000]
+    assert text.index("one error of 2 among three predictions") < text.index(sentence), "under the test's message"
+    assert "BEGIN HIDDEN" not in text and "_hidden_mse" not in text, "Validate must never show hidden tests"

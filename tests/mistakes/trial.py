@@ -78,6 +78,15 @@ def run(lesson, batches, parallel=2):
     return run_cells(cells, batches, folder, parallel=parallel, diagnose=lesson)
 
 
+def try_catalogue(lesson, module):
+    """(planner, batches, reference, outcomes): a lesson's whole catalogue packed into pretend
+    submissions (plan.py) and tried; outcomes as run() gives them, one per batch."""
+    from .plan import pack_catalogue, sources
+    planner, batches = pack_catalogue(module)
+    reference, outcomes = run(lesson, [sources(b) for b in batches])
+    return planner, batches, reference, outcomes
+
+
 def diagnosed(error):
     """[(function, why)] the diagnosis named under a failing test (its error from run())."""
     if not error or DIAGNOSED not in error:

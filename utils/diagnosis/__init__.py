@@ -28,11 +28,15 @@ _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 _cache = {}
 
 
+def probe_module(lesson):
+    """The name of a lesson's probe module (the grader imports it before any student code runs)."""
+    return f"{__name__}.probes.lesson_{lesson.replace('-', '_')}"
+
+
 def probes_for(lesson):
     """{function: [probe, ...]} for a lesson ({} if it has none)."""
-    module = "lesson_" + lesson.replace("-", "_")
     try:
-        return importlib.import_module(f"{__name__}.probes.{module}").PROBES
+        return importlib.import_module(probe_module(lesson)).PROBES
     except ModuleNotFoundError:
         return {}
 

@@ -114,11 +114,12 @@ def _print_repairs(results):
 
 def _print_summary(course, lesson, results, only_new=False):
     """What `dlcourse grade` prints after grading (and `--summary` after a sharded run): the table,
-    lateness, flags, repairs, and scores still made by an older version of the tests."""
+    lateness, flags, diagnosed mistakes, repairs, and scores still made by an older version of the tests."""
     from .. import grading, summary
 
     if results or not only_new:
         _print_results(lesson, results)
+    summary.print_diagnoses(results)
     _print_repairs(results)
     summary.print_outdated(grading.outdated_scores(course, lesson), lesson)
 
@@ -170,6 +171,7 @@ def cmd_grade(args):
         # This shard's part only; other shards' students may not be graded yet, so no word on outdated scores.
         if results or not args.only_new:
             _print_results(args.lesson, results)
+        summary.print_diagnoses(results)
         _print_repairs(results)
         where = sharding.save(course, args.lesson, shard, results, seen)
         print(f"\nShard {shard}: {len(results)} result(s) in {where}; after every shard: "

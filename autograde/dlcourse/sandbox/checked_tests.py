@@ -19,8 +19,10 @@ from pathlib import Path
 from nbformat import NotebookNode
 from nbgrader import utils as nbutils
 
-from ..records import Finding, Kind
+from ..records import Diagnosed, Finding, Kind
 from . import channel
+
+DIAGNOSIS_MODULE = "utils.diagnosis"  # a lesson that imports it names known mistakes under failing tests
 
 
 def error_output(name, message):
@@ -74,8 +76,34 @@ def lesson_source(nb, resources, config):
     return nb
 
 
+def diagnosis_lesson(resources, modules):
+    """The lesson whose known mistakes a failing test is compared with (nbgrader's assignment), or None
+    when the lesson does not import utils.diagnosis (`modules`: what the lesson imports)."""
+    lesson = ((resources or {}).get("nbgrader") or {}).get("assignment")
+    if not lesson or not any(m == DIAGNOSIS_MODULE or m.startswith(DIAGNOSIS_MODULE + ".") for m in modules):
+        return None
+    return str(lesson)
+
+
+def diagnosis_preload(lesson):
+    """The modules the checker loads (and records) before any student code to diagnose `lesson`."""
+    from utils.diagnosis import probe_module
+    return [DIAGNOSIS_MODULE, probe_module(lesson)]
+
+
 class CheckedTests:
-    """The part of SafeExecute that runs graded test cells through the checker."""
+    """The part of SafeExecute that runs graded test cells through the checker.
+
+    After a test fails, the checker names the known mistake its functions behave like
+    (checker/diagnose.py): the sentences end the cell's error message, and the
+    instructor's report gets them as `Diagnosed` records (self._diagnoses).
+    """
+
+    def prepare_diagnosis(self, resources, enabled):
+        """Decide, for one notebook, whether failing tests are diagnosed; returns modules to preload."""
+        self._diagnoses = []
+        self._diagnosis_lesson = diagnosis_lesson(resources, self._preload) if enabled else None
+        return diagnosis_preload(self._diagnosis_lesson) if self._diagnosis_lesson else []
 
     def run_test_cell(self, cell, index):
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index}"
@@ -83,12 +111,16 @@ class CheckedTests:
                 if re.search(rf"(?<![\w.]){re.escape(name)}\b", cell.source)}
         request = {"op": "test", "source": cell.source, "filename": f"<test {grade_id}>",
                    "aliases": used, "max_output": self.max_cell_output}
+        if getattr(self, "_diagnosis_lesson", None):
+            request["diagnose"] = {"lesson": self._diagnosis_lesson, "limit": float(self._cell_limit)}
         try:
             result = channel.ask(self.km.checker_folder, self.km.checker_key, request, timeout=self._cell_limit)
         except channel.CheckerTimeout:
-            cell.outputs = [error_output("CellTimeoutError", f"this test ran longer than its limit of "
+            what = "this test (or the diagnosis of its failure)" if "diagnose" in request else "this test"
+            cell.outputs = [error_output("CellTimeoutError", f"{what} ran longer than its limit of "
                                          f"{self._cell_limit} s and was stopped (the kernel was restarted)")]
-            self._flag(index, cell, Kind.TIME_LIMIT, f"the test ran longer than {self._cell_limit} s")
+            self._flag(index, cell, Kind.TIME_LIMIT, f"{what.replace('this', 'the', 1)} ran longer than "
+                       f"{self._cell_limit} s")
             self._recover(index)
             return
         except channel.CheckerUnreachable as err:
@@ -104,6 +136,8 @@ class CheckedTests:
             self._recover(index)
             return
         cell.outputs = self._outputs(result, index)
+        for function, why in result.get("diagnoses") or ():
+            self._diagnoses.append(Diagnosed(function, why, index, cell.metadata.get("nbgrader", {}).get("grade_id")))
         for kind, findings in ((Kind.TAMPERING_BEFORE, result["before"]), (Kind.TAMPERING_DURING, result["during"])):
             for finding in findings:
                 self._flag(index, cell, kind, finding)

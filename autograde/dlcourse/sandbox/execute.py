@@ -49,6 +49,8 @@ class SafeExecute(CheckedTests, Execute):
     stuck_grace = Integer(5, help="Seconds a kernel may stay busy after an interrupt before it is restarted.").tag(config=True)
     start_attempts = Integer(3, help="Times to try starting a kernel that dies before it answers.").tag(config=True)
     guard = Bool(True, help="Run graded test cells through the checker inside the kernel.").tag(config=True)
+    diagnose = Bool(True, help="After a graded test fails, name the known mistake its functions behave like "
+                    "(utils.diagnosis), for lessons that import it.").tag(config=True)
 
     def __init__(self, **kwargs):
         # nbgrader's Execute passes its own kernel manager class; ours starts kernels in the sandbox.
@@ -68,6 +70,7 @@ class SafeExecute(CheckedTests, Execute):
         self._capped_cells = set()
         lesson = lesson_source(nb, resources, self.config)
         self._aliases, self._preload = lesson_imports(lesson)
+        self._preload += self.prepare_diagnosis(resources, self.diagnose and self.guard)
         self._findings += scan_student_code(nb, self._aliases, lesson if lesson is not nb else None)
         try:
             return super().preprocess(nb, resources, km)
@@ -105,7 +108,8 @@ class SafeExecute(CheckedTests, Execute):
     def _write_report(self, resources):
         folder = (resources or {}).get("metadata", {}).get("path")
         if folder and Path(folder).is_dir():
-            SandboxReport(self._findings, getattr(self, "_isolated", None), self._stopped).write(folder)
+            SandboxReport(self._findings, getattr(self, "_isolated", None), self._stopped,
+                          getattr(self, "_diagnoses", [])).write(folder)
 
     def _flag(self, index: int, cell, kind: Kind, detail: str) -> None:
         self._findings.append(Finding(kind, detail, index, cell.metadata.get("nbgrader", {}).get("grade_id")))

@@ -18,7 +18,7 @@ import builtins
 import os
 from pathlib import Path
 
-CHECKER_FILES = ("records.py", "array_types.py", "shell_hooks.py", "audit.py", "runner.py", "server.py")
+CHECKER_FILES = ("records.py", "array_types.py", "shell_hooks.py", "audit.py", "diagnose.py", "runner.py", "server.py")
 FOLDER_VARIABLE = "DLCOURSE_CHECKER_DIR"  # the kernel's private folder: key in, socket out
 PRELOAD_VARIABLE = "DLCOURSE_CHECKER_PRELOAD"  # modules the lesson imports, comma-separated
 KEY_FILE = "checker.key"

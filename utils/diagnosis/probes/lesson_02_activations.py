@@ -31,9 +31,9 @@ def _strict(*args, **kwargs):
 def _stack(sizes, seed):
     """A probe: collapse_linear_layers on random layers of these sizes (lists of weights and biases)."""
     rng = np.random.default_rng(seed)
-    weights = [rng.normal(size=(a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
-    biases = [rng.normal(size=b) for b in sizes[1:]]
-    call = Call(weights, biases)
+    layer_weights = [rng.normal(size=(d_in, d_out)) for d_in, d_out in zip(sizes[:-1], sizes[1:])]
+    layer_biases = [rng.normal(size=d_out) for d_out in sizes[1:]]
+    call = Call(layer_weights, layer_biases)
     call.label = "layers " + " -> ".join(map(str, sizes))
     return call
 

@@ -34,8 +34,7 @@ def _squares(v):
 def _through_closure(numerical_gradient):
     """f ignores its argument and reads x itself (lesson 05's gradient check does this)."""
     x = np.array([[0.9, -0.2], [1.7, 0.35]])
-    g = numerical_gradient(lambda _: float(np.sum(x ** 2) + x[0, 0] * x[1, 1]), x)
-    return g
+    return numerical_gradient(lambda _: float(np.sum(x ** 2) + x[0, 0] * x[1, 1]), x)
 
 
 # ---- Value ---------------------------------------------------------------------------------------
@@ -48,14 +47,14 @@ def _grads(*values):
     return [float(v.grad) for v in values]
 
 
-def _order_facts(out, every):
+def _order_facts(root, every):
     """What any correct topological order must satisfy (never the order itself)."""
-    order = out.topological_order()
+    order = root.topological_order()
     ids = [id(v) for v in order]
     position = {i: k for k, i in enumerate(ids)}
     valid = all(id(c) in position and position[id(c)] < position[id(v)] for v in order for c in v._prev)
     return {"list": isinstance(order, list), "length": len(order), "each once": len(set(ids)) == len(ids),
-            "self last": bool(order) and order[-1] is out, "children first": valid,
+            "self last": bool(order) and order[-1] is root, "children first": valid,
             "every value": all(id(v) in position for v in every)}
 
 
@@ -63,30 +62,30 @@ def _product_and_sum(Value):
     a, b, c = Value(1.5), Value(-0.4), Value(0.3)
     d = a * b
     e = d + c
-    out = e * c
-    out.backward()
-    return {"data": _f(d.data, e.data, out.data), "grads": _grads(a, b, c, d, e, out)}
+    top = e * c
+    top.backward()
+    return {"data": _f(d.data, e.data, top.data), "grads": _grads(a, b, c, d, e, top)}
 
 
 def _square(Value):
-    x = Value(-1.25)
-    s = x * x
-    s.backward()
-    return {"data": float(s.data), "grad": float(x.grad)}
+    leaf = Value(-1.25)
+    squared = leaf * leaf
+    squared.backward()
+    return {"data": float(squared.data), "grad": float(leaf.grad)}
 
 
 def _diamond(Value):
     """Two paths of different lengths from a to the output, the short one listed first, then last."""
     found = []
     for short_first in (True, False):
-        a = Value(0.8)
-        b = a * 2.5
-        c = b * b
-        d = (b + c) if short_first else (c + b)
-        e = d * a
-        e.backward()
-        found.append({"data": float(e.data), "grads": _grads(a, b, c, d, e),
-                      "order": _order_facts(e, (a, b, c, d, e))})
+        start = Value(0.8)
+        scaled = start * 2.5
+        squared = scaled * scaled
+        joined = (scaled + squared) if short_first else (squared + scaled)
+        top = joined * start
+        top.backward()
+        found.append({"data": float(top.data), "grads": _grads(start, scaled, squared, joined, top),
+                      "order": _order_facts(top, (start, scaled, squared, joined, top))})
     return found
 
 
@@ -94,7 +93,7 @@ def _shared_leaves(Value):
     """A value used many times, and backward() called on a value in the middle."""
     w, k = Value(0.6), Value(-1.1)
     total = w * k
-    for _ in range(3):
+    for _repeat in range(3):
         total = total + w * w
     mid = total * k
     top = mid + w
@@ -105,53 +104,53 @@ def _shared_leaves(Value):
 
 def _chain(Value):
     """A chain of 2,500 steps: deeper than Python's recursion limit."""
-    x = Value(1.0)
-    y = x
+    leaf = Value(1.0)
+    node = leaf
     for _ in range(2500):
-        y = y * 1.0002
-    y.backward()
-    order = y.topological_order()
-    return {"grad": float(x.grad), "length": len(order)}
+        node = node * 1.0002
+    node.backward()
+    return {"grad": float(leaf.grad), "length": len(node.topological_order())}
 
 
 def _number_left(op):
     def run(Value):
-        x = Value(0.8)
-        out = op(x)
-        out.backward()
-        return {"data": float(out.data), "grad": float(x.grad), "new": out is not x, "x kept": float(x.data)}
+        leaf = Value(0.8)
+        result = op(leaf)
+        result.backward()
+        return {"data": float(result.data), "grad": float(leaf.grad), "new": result is not leaf,
+                "x kept": float(leaf.data)}
     return run
 
 
 def _one_input(op, x0):
     def run(Value):
-        x = Value(x0)
-        out = op(x)
-        out.backward()
-        return {"data": float(out.data), "grad": float(x.grad), "out grad": float(out.grad)}
+        leaf = Value(x0)
+        result = op(leaf)
+        result.backward()
+        return {"data": float(result.data), "grad": float(leaf.grad), "out grad": float(result.grad)}
     return run
 
 
 def _add_is_new(Value):
-    x = Value(0.8)
-    out = x + 1.25
-    same = out is x
-    out.backward()
-    return {"same object": same, "x data": float(x.data), "out data": float(out.data), "grad": float(x.grad)}
+    leaf = Value(0.8)
+    result = leaf + 1.25
+    same = result is leaf
+    result.backward()
+    return {"same object": same, "x data": float(leaf.data), "out data": float(result.data), "grad": float(leaf.grad)}
 
 
 def _quotient(Value):
     a, b = Value(1.2), Value(-0.75)
-    out = a / b
-    out.backward()
-    return {"data": float(out.data), "grads": _grads(a, b)}
+    result = a / b
+    result.backward()
+    return {"data": float(result.data), "grads": _grads(a, b)}
 
 
 def _difference(Value):
     a, b = Value(1.2), Value(-0.75)
-    out = a - b
-    out.backward()
-    return {"data": float(out.data), "grads": _grads(a, b)}
+    result = a - b
+    result.backward()
+    return {"data": float(result.data), "grads": _grads(a, b)}
 
 
 PROBES = {

@@ -32,15 +32,19 @@ def _copied(params):
     return [(W.copy(), b.copy()) for W, b in params]
 
 
-def _forward(X, params):
-    """The caches mlp_backward expects, for probing it (the lesson's layout: ((X, W, b), Z or None))."""
-    A, caches = X, []
-    for i, (W, b) in enumerate(params):
-        Z = A @ W + b
-        last = i == len(params) - 1
-        caches.append(((A, W, b), None if last else Z))
-        A = Z if last else np.maximum(Z, 0)
-    return caches
+def _caches(X, params, seed):
+    """Caches in the layout mlp_backward expects (((input, W, b), pre-activation or None) per layer),
+    with made-up pre-activations: a backward pass needs no forward pass to be probed, and the
+    student's copy of the course must not hold one. Each layer's input is the ReLU of the last
+    layer's made-up pre-activation, as in a real network."""
+    rng = np.random.default_rng(seed)
+    layers, inputs = [], X
+    for depth, (weights, bias) in enumerate(params):
+        hidden = None if depth == len(params) - 1 else rng.normal(size=(len(X), weights.shape[1]))
+        layers.append(((inputs, weights, bias), hidden))
+        if hidden is not None:
+            inputs = hidden * (hidden > 0)
+    return layers
 
 
 _NET = _net([3, 4, 5, 2], 51)
@@ -184,9 +188,9 @@ PROBES = {
         Probe("one layer", _mlp_forward(_X_NET, _NET[:1])),
     ],
     "mlp_backward": [
-        Call(_rng.normal(size=(4, 2)), _forward(_X_NET, _NET)),
-        Call(_rng.normal(size=(3, 3)), _forward(_X_SQUARE, _NET_SQUARE)),
-        Call(_rng.normal(size=(1, 2)), _forward(_X_NET[:1], _NET)),
+        Call(_rng.normal(size=(4, 2)), _caches(_X_NET, _NET, 55)),
+        Call(_rng.normal(size=(3, 3)), _caches(_X_SQUARE, _NET_SQUARE, 56)),
+        Call(_rng.normal(size=(1, 2)), _caches(_X_NET[:1], _NET, 57)),
     ],
     "sgd_step": [
         Call(_NET, _net([3, 4, 5, 2], 55), 0.2),

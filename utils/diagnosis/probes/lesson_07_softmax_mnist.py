@@ -61,10 +61,10 @@ def _epochs(batch_size, seed, runs=3):
 
 def _uses_rng(train_epoch):
     """Does train_epoch draw from the generator it is given?"""
-    rng = np.random.default_rng(31)
-    before = rng.bit_generator.state
-    train_epoch(_net(), _X8.copy(), _Y8.copy(), 0.4, 3, rng)
-    return {"rng advanced": rng.bit_generator.state != before}
+    given = np.random.default_rng(31)
+    before = given.bit_generator.state
+    train_epoch(_net(), _X8.copy(), _Y8.copy(), 0.4, 3, given)
+    return {"rng advanced": given.bit_generator.state != before}
 
 
 PROBES = {

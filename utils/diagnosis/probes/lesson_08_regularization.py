@@ -20,8 +20,8 @@ _N = 200  # many examples: a sample drawn with replacement repeats one of them a
 
 def _data(n=_N):
     """X whose row i starts with i, and a distinct label 1000 + i for each row."""
-    ids = np.arange(n)
-    return np.column_stack([ids * 1.0, 3.0 - 0.5 * ids]), 1000 + ids
+    rows = np.arange(n)
+    return np.column_stack([rows * 1.0, 3.0 - 0.5 * rows]), 1000 + rows
 
 
 def _fact(compute):
@@ -96,8 +96,8 @@ def _dropout_facts(p, seed):
     """What inverted dropout in training mode shows, whatever way the random numbers are drawn."""
     def run(dropout_forward):
         A = _A.copy()
-        out, mask = dropout_forward(A, p, np.random.default_rng(seed))
-        out, mask = np.asarray(out), np.asarray(mask)
+        dropped, mask = dropout_forward(A, p, np.random.default_rng(seed))
+        out, mask = np.asarray(dropped), np.asarray(mask)
         kept = mask[mask != 0]
         shared = np.random.default_rng(seed + 1)
         first, second = dropout_forward(_A[:6, :7].copy(), p, shared), dropout_forward(_A[:6, :7].copy(), p, shared)
@@ -120,8 +120,8 @@ def _dropout_facts(p, seed):
 def _test_time(dropout_forward):
     """training=False with a generator at hand: nothing dropped, nothing scaled."""
     A = _A[:8, :9].copy()
-    out, mask = dropout_forward(A, 0.4, np.random.default_rng(12), training=False)
-    out, mask = np.asarray(out), np.asarray(mask)
+    dropped, mask = dropout_forward(A, 0.4, np.random.default_rng(12), training=False)
+    out, mask = np.asarray(dropped), np.asarray(mask)
     return {"out = A": bool(np.array_equal(out, _A[:8, :9])),
             "mask values": np.unique(mask),
             "shapes": [out.shape, mask.shape],

@@ -25,19 +25,17 @@ from .torch_probes import attempt, probe
 
 def _machine(cuda, mps):
     """A probe: what get_device() chooses on a pretend machine with CUDA and/or MPS."""
-    accelerator = torch.device("cuda") if cuda else torch.device("mps") if mps else None
+    pretend = torch.device("cuda" if cuda else "mps") if cuda or mps else None
+    fakes = [(torch.cuda, "is_available", lambda: cuda), (torch.cuda, "device_count", lambda: int(cuda)),
+             (torch.backends.mps, "is_available", lambda: mps), (torch.backends.mps, "is_built", lambda: mps)]
+    if hasattr(torch, "accelerator"):  # newer PyTorch asks this first
+        fakes += [(torch.accelerator, "is_available", lambda: pretend is not None),
+                  (torch.accelerator, "current_accelerator", lambda *_, **__: pretend)]
 
     def run(get_device):
-        with contextlib.ExitStack() as stack:
-            stack.enter_context(mock.patch.object(torch.cuda, "is_available", lambda: cuda))
-            stack.enter_context(mock.patch.object(torch.cuda, "device_count", lambda: int(cuda)))
-            stack.enter_context(mock.patch.object(torch.backends.mps, "is_available", lambda: mps))
-            stack.enter_context(mock.patch.object(torch.backends.mps, "is_built", lambda: mps))
-            if hasattr(torch, "accelerator"):
-                stack.enter_context(mock.patch.object(torch.accelerator, "is_available",
-                                                      lambda: accelerator is not None))
-                stack.enter_context(mock.patch.object(torch.accelerator, "current_accelerator",
-                                                      lambda *args, **kwargs: accelerator))
+        with contextlib.ExitStack() as patches:
+            for owner, name, fake in fakes:
+                patches.enter_context(mock.patch.object(owner, name, fake))
             chosen = get_device()
         return {"device or name": isinstance(chosen, (torch.device, str)),
                 "kind": attempt(lambda: torch.device(chosen).type)}
@@ -54,6 +52,10 @@ def _linear_problem():
     return W, b, X
 
 
+def _cost(X, W, b):
+    return ((X @ W + b) ** 2).mean()
+
+
 def _cleared(tensors):
     return all(p.grad is None or not bool(p.grad.any()) for p in tensors)
 
@@ -61,14 +63,14 @@ def _cleared(tensors):
 def _sgd_step(as_generator):
     def run(manual_sgd_step):
         W, b, X = _linear_problem()
-        ((X @ W + b) ** 2).mean().backward()
+        _cost(X, W, b).backward()
         returned = manual_sgd_step((p for p in (W, b)) if as_generator else [W, b], 0.2)
         found = {"returns": type(returned).__name__, "W": W.detach().clone(), "b": b.detach().clone(),
                  "gradients cleared": _cleared((W, b)),
                  "still trainable leaves": all(p.requires_grad and p.is_leaf and p.grad_fn is None for p in (W, b))}
 
         def next_gradient():
-            ((X @ W + b) ** 2).mean().backward()
+            _cost(X, W, b).backward()
             return W.grad.detach().clone()
 
         found["next gradient"] = attempt(next_gradient)
@@ -78,10 +80,10 @@ def _sgd_step(as_generator):
 
 
 def _sgd_without_gradient(manual_sgd_step):
-    used, unused = torch.tensor([1.0, -2.0], requires_grad=True), torch.tensor([4.0, 4.0, 4.0], requires_grad=True)
-    (used * torch.tensor([3.0, 0.5])).sum().backward()
-    manual_sgd_step([unused, used], 0.5)
-    return {"used": used.detach().clone(), "unused": unused.detach().clone()}
+    active, idle = torch.tensor([1.0, -2.0], requires_grad=True), torch.tensor([4.0, 4.0, 4.0], requires_grad=True)
+    (active * torch.tensor([3.0, 0.5])).sum().backward()
+    manual_sgd_step([idle, active], 0.5)
+    return {"used": active.detach().clone(), "unused": idle.detach().clone()}
 
 
 # ------------------------------------------------------------------------- MLP
@@ -90,7 +92,7 @@ def _mlp(cls):
     torch.manual_seed(909)
     images = torch.rand(5, 1, 28, 28) * 2 - 0.5
     rows = images.reshape(5, 784)
-    before = images.clone()
+    untouched = images.clone()
     found = {"parameters": sum(p.numel() for p in cls().parameters()),
              "parameters, hidden=24": sum(p.numel() for p in cls(hidden=24).parameters())}
     model = cls(hidden=24).eval()
@@ -108,7 +110,7 @@ def _mlp(cls):
         a, b = rows[:3] * 3, rows[2:] * 3
         found["not linear"] = attempt(
             lambda: bool((model(a + b) + model(torch.zeros(3, 784)) - model(a) - model(b)).abs().max() > 1e-3))
-    found["input unchanged"] = bool(torch.equal(images, before))
+    found["input unchanged"] = bool(torch.equal(images, untouched))
     return found
 
 
@@ -165,10 +167,10 @@ class _Spy(nn.Module):
         with torch.no_grad():
             for i, p in enumerate(self.parameters()):
                 p.copy_(torch.linspace(-1.0, 1.2, p.numel()).roll(i).reshape(p.shape))
-        self.calls, self.events = [], []
+        self.modes_seen, self.events = [], []
 
     def forward(self, x):
-        self.calls.append((self.training, torch.is_grad_enabled()))
+        self.modes_seen.append((self.training, torch.is_grad_enabled()))
         self.events.append("forward")
         z = self.first(x)
         out = z if self.second is None else self.second(torch.relu(z))
@@ -206,7 +208,7 @@ def _train(arrives_training, unmoved):
         loss = train_one_epoch(model, _Loader(_X, _Y, 3, unmoved), nn.CrossEntropyLoss(label_smoothing=0.3),
                                optimizer, torch.device("cpu"))
         return {"loss": float(loss), "type": type(loss).__name__, "weights": model.weights(),
-                "forward passes in training mode": [training for training, _ in model.calls],
+                "forward passes in training mode": [training for training, _ in model.modes_seen],
                 "training mode after": model.training,
                 "steps after their batch's backward": [first for first, _ in optimizer.steps],
                 "steps with gradients": [present for _, present in optimizer.steps]}
@@ -231,8 +233,8 @@ def _evaluate(arrives_training, unmoved):
                           torch.device("cpu"))
         return {"results": len(result), "numbers": [float(v) for v in result],
                 "types": " ".join(type(v).__name__ for v in result),
-                "forward passes in training mode": [training for training, _ in model.calls],
-                "forward passes recording gradients": [grad for _, grad in model.calls],
+                "forward passes in training mode": [training for training, _ in model.modes_seen],
+                "forward passes recording gradients": [grad for _, grad in model.modes_seen],
                 "training mode after": model.training,
                 "weights unchanged": bool(torch.equal(model.weights(), before)),
                 "no gradients": all(p.grad is None for p in model.parameters())}

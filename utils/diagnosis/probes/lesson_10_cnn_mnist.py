@@ -64,27 +64,27 @@ _N_TINY = np.column_stack([_rng.normal(size=4) * 1e-3 + 3.0, _rng.normal(size=4)
 
 def _small_cnn(cls):
     torch.manual_seed(10)
-    images = torch.randn(4, 1, 28, 28)
-    before = images.clone()
+    digits = torch.randn(4, 1, 28, 28)
+    untouched = digits.clone()
     model = cls()
     found = {"has Conv2d": any(isinstance(m, torch.nn.Conv2d) for m in model.modules()),
              "size within bounds": 5_000 <= sum(p.numel() for p in model.parameters()) <= 5_000_000}
     model.eval()
     with torch.no_grad():
-        out = attempt(lambda: model(images))
+        out = attempt(lambda: model(digits))
         found["shape"] = attempt(lambda: list(out.shape))
         found["dtype"] = attempt(lambda: str(out.dtype))
-        found["examples apart"] = attempt(lambda: bool(torch.allclose(model(images[1:3]), out[1:3], atol=1e-4)))
-        found["one image"] = attempt(lambda: bool(torch.allclose(model(images[3:]), out[3:], atol=1e-4)))
+        found["examples apart"] = attempt(lambda: bool(torch.allclose(model(digits[1:3]), out[1:3], atol=1e-4)))
+        found["one image"] = attempt(lambda: bool(torch.allclose(model(digits[3:]), out[3:], atol=1e-4)))
         found["some negative"] = attempt(lambda: bool((out < 0).any()))
         found["rows of probabilities"] = attempt(
             lambda: bool((out >= 0).all() and torch.allclose(out.sum(dim=1), torch.ones(4), atol=1e-4)))
-        found["repeatable"] = attempt(lambda: bool(torch.allclose(model(images), out)))
-    found["input unchanged"] = bool(torch.equal(images, before))
+        found["repeatable"] = attempt(lambda: bool(torch.allclose(model(digits), out)))
+    found["input unchanged"] = bool(torch.equal(digits, untouched))
     model.train()
 
     def every_parameter_used():
-        model(images[:2]).sum().backward()
+        model(digits[:2]).sum().backward()
         return all(p.grad is not None for p in model.parameters())
 
     found["every parameter used"] = attempt(every_parameter_used)

@@ -41,11 +41,14 @@ MAX_MESSAGE = 2000  # characters of an error message sent back
 
 
 def run_test(request):
-    """Run one test cell. request: {"source", "filename", "aliases", "max_output"}.
+    """Run one test cell. request: {"source", "filename", "aliases", "max_output"} and, to diagnose
+    a failure, "diagnose": {"lesson", "limit"} (diagnose.py).
 
     Returns {"outputs": [(stream, text)], "error": (name, message) or None,
-    "before": [...], "during": [...], "seconds": float}: `before` lists the changes student
-    code made since the last check, `during` those made while the test ran (both undone).
+    "before": [...], "during": [...], "seconds": float, "diagnoses": [(function, why)]}:
+    `before` lists the changes student code made since the last check, `during` those made
+    while the test (or the diagnosis of its failure) ran (both undone). A diagnosis's
+    sentences end the error's message.
     """
     before = collect_findings()
     before += _rebound_names(request["aliases"])
@@ -70,6 +73,11 @@ def run_test(request):
         error = _describe(exc)
         exc = None
     seconds = _monotonic() - started
+    diagnoses = []
+    if error is not None:  # which known mistake the cell's functions behave like (diagnose.py), still guarded
+        text, diagnoses = diagnose_failure(_dict_get(request, "diagnose"), request["source"], namespace, seconds)
+        if text:
+            error = (error[0], error[1] + "\n" + text)
     during = []
     for name, ours in (("stdout", capture.stdout), ("stderr", capture.stderr)):
         if _dict_get(_sys_dict, name) is not ours:
@@ -86,7 +94,8 @@ def run_test(request):
         during.append("the garbage collector was switched on or run during the test")
     if collector_was_on:
         _gc_enable()
-    return {"outputs": outputs, "error": error, "before": before, "during": during, "seconds": seconds}
+    return {"outputs": outputs, "error": error, "before": before, "during": during, "seconds": seconds,
+            "diagnoses": diagnoses}
 
 
 def collect_findings():

@@ -103,6 +103,7 @@ def start(folder, key, preload, library_roots):
         except BaseException:  # noqa: B036 - a module the lesson will fail to import anyway
             pass
     record_modules()
+    keep_probes()
     record_types()
     record_import_state()
     record_shell()

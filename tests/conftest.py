@@ -78,22 +78,28 @@ LESSON_NAME = re.compile(r"::test_(\d\d)_")
 # with a long one at the end while the other has finished; a group not listed counts as short.
 GROUP_SECONDS = {
     "jupyterlab": 260, "tests/test_grading_pipeline.py": 221, "tests/test_repair.py": 116,
-    "tests/test_hub_round_trip.py": 80, "tests/test_diagnosis.py": 45, "tests/test_student_bundle.py": 43,
-    "tests/test_repair_split.py": 39, "tests/test_stats.py": 32, "tests/test_regrading.py": 29,
-    "tests/test_sharding.py": 29, "tests/test_sandbox.py": 27, "tests/test_deadlines.py": 20,
-    "tests/test_playground.py": 20, "tests/test_train_cnn_10.py": 18, "tests/test_config_loads.py": 17,
-    "tests/test_fail_closed.py": 16, "tests/test_selfcheck.py": 14, "tests/test_cli_groups.py": 13,
-    "tests/test_lms_export.py": 13, "tests/test_postgres_gradebook.py": 13, "tests/test_checker.py": 12,
-    "tests/test_hub_permissions.py": 12, "tests/test_export.py": 10, "tests/test_install.py": 10,
-    "tests/test_release_assignment.py": 10, "tests/test_landscapes.py": 8,
+    "tests/test_hub_round_trip.py": 80, "tests/test_diagnosis_grading.py": 50, "tests/test_diagnosis.py": 45,
+    "tests/test_student_bundle.py": 43, "tests/test_repair_split.py": 39, "tests/test_stats.py": 32,
+    "tests/test_regrading.py": 29, "tests/test_sharding.py": 29, "tests/test_sandbox.py": 27,
+    "tests/test_deadlines.py": 20, "tests/test_playground.py": 20, "tests/test_train_cnn_10.py": 18,
+    "tests/test_config_loads.py": 17, "tests/test_fail_closed.py": 16, "tests/test_selfcheck.py": 14,
+    "tests/test_cli_groups.py": 13, "tests/test_lms_export.py": 13, "tests/test_postgres_gradebook.py": 13,
+    "tests/test_checker.py": 12, "tests/test_hub_permissions.py": 12, "tests/test_export.py": 10,
+    "tests/test_install.py": 10, "tests/test_release_assignment.py": 10, "tests/test_landscapes.py": 8,
     "tests/test_student_round_trip.py": 8, "tests/test_build.py": 7, "tests/test_activations_widgets.py": 6,
     "tests/test_lesson_claims.py": 5, "tests/test_regularization_viz.py": 5,
-    **{f"solution-runs[{lesson}]": seconds for lesson, seconds in {"08": 5, "09": 6, "10": 17}.items()},
-    **{f"tests/test_mistake_catalogue.py[{lesson}]": seconds for lesson, seconds in {"01": 13, "02": 8, "03": 12, "04": 15, "05": 26, "06": 17, "07": 10, "08": 9, "09": 37, "10": 57}.items()},
-    **{f"tests/test_no_free_answers.py[{lesson}]": seconds for lesson, seconds in {"01": 20, "02": 82, "03": 23, "04": 38, "05": 37, "06": 14, "07": 28, "08": 33, "09": 26, "10": 39}.items()},
-    **{f"tests/test_repair_split.py[{lesson}]": seconds for lesson, seconds in {"01": 10, "03": 13, "04": 34, "05": 16}.items()},
-    **{f"tests/test_selfcheck.py[{lesson}]": seconds for lesson, seconds in {"08": 24, "09": 13, "10": 15}.items()},
 }
+# Split groups (SPLIT_BY_LESSON), by lesson:
+for _group, _lessons in {
+    "solution-runs": {"08": 5, "09": 6, "10": 17},
+    "tests/test_mistake_catalogue.py": {"01": 13, "02": 8, "03": 12, "04": 15, "05": 26, "06": 17, "07": 10,
+                                        "08": 9, "09": 37, "10": 57},
+    "tests/test_no_free_answers.py": {"01": 20, "02": 82, "03": 23, "04": 38, "05": 37, "06": 14, "07": 28,
+                                      "08": 33, "09": 26, "10": 39},
+    "tests/test_repair_split.py": {"01": 10, "03": 13, "04": 34, "05": 16},
+    "tests/test_selfcheck.py": {"08": 24, "09": 13, "10": 15},
+}.items():
+    GROUP_SECONDS.update({f"{_group}[{lesson}]": seconds for lesson, seconds in _lessons.items()})
 
 
 def lesson_of(nodeid):
@@ -143,13 +149,14 @@ def pytest_xdist_make_scheduler(config, log):
     return GroupScheduling(config, log)
 
 
-_seconds = defaultdict(float)
-_workers = defaultdict(float)
+_seconds, _per_process = defaultdict(float), defaultdict(float)
 
 
 def pytest_runtest_logreport(report):
+    """Each group's seconds and each process's, for --group-times (with -n, in the controlling process)."""
     _seconds[group_of(report.nodeid)] += report.duration
-    _workers[getattr(getattr(report, "node", None), "gateway", None) and report.node.gateway.id] += report.duration
+    node = getattr(report, "node", None)  # with -n: the worker that ran the test
+    _per_process[node.gateway.id if node else "this process"] += report.duration
 
 
 def pytest_terminal_summary(terminalreporter, config):
@@ -159,5 +166,4 @@ def pytest_terminal_summary(terminalreporter, config):
     terminalreporter.section("seconds per group")
     for group, seconds in sorted(_seconds.items(), key=lambda item: -item[1]):
         write(f"{seconds:8.1f}  {group}")
-    if len(_workers) > 1:
-        write("per process: " + ", ".join(f"{worker}: {seconds:.0f} s" for worker, seconds in sorted(_workers.items())))
+    write("per process: " + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in sorted(_per_process.items())))

@@ -43,7 +43,7 @@ def main(argv=None):
     parser.add_argument("--lesson", action="append", help="only this lesson (repeatable)")
     parser.add_argument("--list", action="store_true", help="list the mistakes not named")
     args = parser.parse_args(argv)
-    chosen = {k: v for k, v in sorted(catalogues().items()) if not args.lesson or k in args.lesson}
+    chosen = catalogues(args.lesson)
     built = fingerprints.build(list(chosen))
     totals = [0] * 6
     print("lesson                          mistakes  alone  twins  unnamed  wrong  correct-named")

@@ -43,7 +43,7 @@ def main(argv=None):
     parser.add_argument("--lesson", action="append", help="only this lesson (repeatable)")
     parser.add_argument("--groups", action="store_true", help="list the mistakes that share a signature")
     args = parser.parse_args(argv)
-    chosen = {k: v for k, v in sorted(catalogues().items()) if not args.lesson or k in args.lesson}
+    chosen = catalogues(args.lesson)
     total = unique = 0
     for lesson, module in chosen.items():
         found = signatures(lesson, module)

@@ -55,11 +55,11 @@ def variant(reference, *edits):
     return code
 
 
-def catalogues():
-    """{lesson id: module} for every catalogue in this package."""
+def catalogues(only=None):
+    """{lesson id: module} for every catalogue in this package (only those lessons, when given)."""
     found = {}
     for info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{info.name}")
-        if hasattr(module, "LESSON"):
+        if hasattr(module, "LESSON") and (not only or module.LESSON in only):
             found[module.LESSON] = module
     return dict(sorted(found.items()))

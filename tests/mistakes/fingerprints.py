@@ -33,28 +33,17 @@ def observe_lesson(lesson):
     from utils.diagnosis import probes_for
     from utils.diagnosis.match import observations
     from tests.mistakes import Correct, catalogues
-    from tests.mistakes.trial import names
+    from tests.mistakes.trial import needed_cells
     from tests.submissions import reference_answers
-    from tests import nbcells
 
     probes = probes_for(lesson)
     answers = reference_answers(lesson)
     source = notebooks.read(lesson_notebook(lesson, SOLUTIONS_DIR))
-    cells = []
-    for cell in source.cells:
-        gid = notebooks.grade_id(cell) or ""
-        if cell.cell_type == "code" and not nbcells.is_autograded_test(cell):
-            cells.append((gid in answers, answers.get(gid, cell.source)))
-    wanted, kept = set(), []
-    for is_answer, code in reversed(cells):  # answers, and the lesson cells that define what they read
-        bound, read = names(code)
-        if is_answer or bound & wanted:
-            kept.append(code)
-            wanted |= read
+    kept = [cell["source"] for cell in needed_cells(source, answers, tests=False)]  # answers, and what they read
     os.chdir(SOLUTIONS_DIR / lesson)
     from IPython.core.interactiveshell import InteractiveShell
     shell = InteractiveShell.instance(colors="NoColor")
-    for code in reversed(kept):
+    for code in kept:
         result = shell.run_cell(code, store_history=False, silent=True)
         if not result.success:
             raise RuntimeError(f"{lesson}: a cell the answers need failed:\n{code[:500]}")

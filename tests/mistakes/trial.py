@@ -42,10 +42,10 @@ def names(source):
     return bound, read
 
 
-def needed_cells(source_nb, answers):
+def needed_cells(source_nb, answers, tests=True):
     """[{grade_id, kind, source}] in notebook order: every answer cell (with `answers`,
-    {grade_id: source}), every test cell, and each other code cell that binds a name
-    a later needed cell reads."""
+    {grade_id: source}), every test cell (unless not `tests`), and each other code cell that
+    binds a name a later needed cell reads."""
     cells = []
     for cell in source_nb.cells:
         if cell.cell_type != "code":
@@ -54,7 +54,8 @@ def needed_cells(source_nb, answers):
         if gid in answers:
             cells.append({"grade_id": gid, "kind": "answer", "source": answers[gid]})
         elif nbcells.is_autograded_test(cell):
-            cells.append({"grade_id": gid, "kind": "test", "source": cell.source})
+            if tests:
+                cells.append({"grade_id": gid, "kind": "test", "source": cell.source})
         else:
             cells.append({"grade_id": "", "kind": "setup", "source": cell.source})
     wanted, kept = set(), []
